@@ -1,0 +1,139 @@
+// icgd/exact/rational.hpp — exact rational numbers for compile-time proofs.
+//
+// Why not a floating-point type: the claims of theory.md §E are polynomial identities, and a
+// proof must not depend on rounding. Why int64 with __int128 intermediates: enough headroom for
+// the instances we check, and every operation that would not fit is *detected*:
+//   - in constant evaluation a detected overflow executes `throw`, which is not a constant
+//     expression, so the static_assert that asked for it fails to compile;
+//   - at runtime it throws icgd::rational_overflow.
+// Never a wrapped (wrong) value.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace icgd {
+
+/// Thrown when a Rational result does not fit in int64 numerator/denominator.
+struct rational_overflow : std::overflow_error {
+  using std::overflow_error::overflow_error;
+};
+/// Thrown on division by zero.
+struct rational_division_by_zero : std::domain_error {
+  using std::domain_error::domain_error;
+};
+
+namespace detail {
+using i128 = __int128;
+// DESIGN.md compiler note: __int128 is not std::is_integral in strict C++20, so std::gcd and
+// std::abs do not accept it; these two are written for it.
+constexpr i128 abs128(i128 v) { return v < 0 ? -v : v; }
+constexpr i128 gcd128(i128 a, i128 b) {
+  a = abs128(a);
+  b = abs128(b);
+  while (b != 0) {
+    i128 t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+constexpr i128 int64_max = INT64_MAX;
+constexpr bool fits_int64(i128 v) { return v <= int64_max && v >= -int64_max; }
+}  // namespace detail
+
+/// A normalised rational p/q: gcd(p, q) = 1, q > 0, zero is 0/1. Equality is therefore
+/// structural. |p|, q ≤ INT64_MAX (INT64_MIN is excluded so that negation never overflows).
+class Rational {
+ public:
+  constexpr Rational() = default;
+  constexpr Rational(std::int64_t n) : num_(n) {  // NOLINT: implicit from integers by design
+    if (n == INT64_MIN) throw rational_overflow("Rational overflow: INT64_MIN numerator");
+  }
+  constexpr Rational(std::int64_t n, std::int64_t d) { assign(n, d); }
+
+  [[nodiscard]] constexpr std::int64_t num() const { return num_; }
+  [[nodiscard]] constexpr std::int64_t den() const { return den_; }
+  [[nodiscard]] constexpr bool is_zero() const { return num_ == 0; }
+  [[nodiscard]] constexpr bool is_one() const { return num_ == 1 && den_ == 1; }
+
+  constexpr Rational operator-() const {
+    Rational r;
+    r.num_ = -num_;
+    r.den_ = den_;
+    return r;
+  }
+  friend constexpr Rational operator+(const Rational& a, const Rational& b) {
+    using detail::i128;
+    if (a.den_ == b.den_) return from_wide(i128{a.num_} + b.num_, a.den_);
+    return from_wide(i128{a.num_} * b.den_ + i128{b.num_} * a.den_, i128{a.den_} * b.den_);
+  }
+  friend constexpr Rational operator-(const Rational& a, const Rational& b) { return a + (-b); }
+  friend constexpr Rational operator*(const Rational& a, const Rational& b) {
+    using detail::i128;
+    if (a.num_ == 0 || b.num_ == 0) return Rational{};
+    // Cross-reduce first so that products of already reduced fractions stay small.
+    const i128 g1 = detail::gcd128(a.num_, b.den_);
+    const i128 g2 = detail::gcd128(b.num_, a.den_);
+    return from_wide((i128{a.num_} / g1) * (i128{b.num_} / g2),
+                     (i128{a.den_} / g2) * (i128{b.den_} / g1));
+  }
+  friend constexpr Rational operator/(const Rational& a, const Rational& b) {
+    return a * b.reciprocal();
+  }
+  [[nodiscard]] constexpr Rational reciprocal() const {
+    if (num_ == 0) throw rational_division_by_zero("Rational: division by zero");
+    Rational r;
+    r.num_ = num_ < 0 ? -den_ : den_;
+    r.den_ = num_ < 0 ? -num_ : num_;
+    return r;
+  }
+  constexpr Rational& operator+=(const Rational& o) { return *this = *this + o; }
+  constexpr Rational& operator-=(const Rational& o) { return *this = *this - o; }
+  constexpr Rational& operator*=(const Rational& o) { return *this = *this * o; }
+  constexpr Rational& operator/=(const Rational& o) { return *this = *this / o; }
+
+  friend constexpr bool operator==(const Rational&, const Rational&) = default;
+  friend constexpr std::strong_ordering operator<=>(const Rational& a, const Rational& b) {
+    using detail::i128;
+    return i128{a.num_} * b.den_ <=> i128{b.num_} * a.den_;
+  }
+
+  [[nodiscard]] constexpr double to_double() const {
+    return static_cast<double>(num_) / static_cast<double>(den_);
+  }
+  [[nodiscard]] std::string to_string() const {
+    return den_ == 1 ? std::to_string(num_) : std::to_string(num_) + "/" + std::to_string(den_);
+  }
+
+ private:
+  constexpr void assign(detail::i128 n, detail::i128 d) {
+    if (d == 0) throw rational_division_by_zero("Rational: zero denominator");
+    if (d < 0) {
+      n = -n;
+      d = -d;
+    }
+    const detail::i128 g = detail::gcd128(n, d);
+    if (g > 1) {
+      n /= g;
+      d /= g;
+    }
+    if (n == 0) d = 1;
+    if (!detail::fits_int64(n) || !detail::fits_int64(d))
+      throw rational_overflow("Rational overflow: result does not fit in int64");
+    num_ = static_cast<std::int64_t>(n);
+    den_ = static_cast<std::int64_t>(d);
+  }
+  static constexpr Rational from_wide(detail::i128 n, detail::i128 d) {
+    Rational r;
+    r.assign(n, d);
+    return r;
+  }
+
+  std::int64_t num_ = 0;
+  std::int64_t den_ = 1;
+};
+
+}  // namespace icgd
