@@ -1,0 +1,159 @@
+// Common machinery of the demos (demos/demo/framework.hpp).
+#include "demo/framework.hpp"
+
+#include "icgd/io/json.hpp"
+
+#include <fmt/core.h>
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+namespace icgd::demo {
+
+std::vector<DemoSpec>& demo_registry() {
+  static std::vector<DemoSpec> registry;
+  return registry;
+}
+
+InputRange parse_input_range(const std::string& text) {
+  if (text == "code") return {0.5, "U(−0.5, 0.5) (reference-code default, theory.md §0 item 6)"};
+  if (text == "paper") return {1.0, "U(−1, 1) (paper text, theory.md §0 item 6)"};
+  std::size_t used = 0;
+  double a = 0;
+  try {
+    a = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || !(a > 0) || !std::isfinite(a))
+    throw cli::InputError(fmt::format("--input-range '{}': expected code, paper or a positive half-width a (x ~ U(-a, a))", text));
+  if (a == 0.5) return parse_input_range("code");
+  if (a == 1.0) return parse_input_range("paper");
+  return {a, fmt::format("U(−{0}, {0}) (custom)", a)};
+}
+
+nlohmann::json to_json(const Check& check) {
+  return {{"id", check.id},         {"statement", check.statement}, {"measured", check.measured},
+          {"relation", check.relation}, {"threshold", check.threshold}, {"passed", check.passed},
+          {"enforced", check.enforced}};
+}
+
+std::int64_t DemoContext::steps_or(std::int64_t full_default, std::int64_t quick_default) const {
+  if (options.steps) return *options.steps;
+  return options.quick ? quick_default : full_default;
+}
+
+int DemoContext::threads() const {
+  if (options.threads > 0) return options.threads;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+void DemoContext::check(std::string id, std::string statement, double measured, std::string relation, double threshold) {
+  bool passed = false;
+  if (relation == "<") passed = measured < threshold;
+  else if (relation == "<=") passed = measured <= threshold;
+  else if (relation == ">") passed = measured > threshold;
+  else if (relation == ">=") passed = measured >= threshold;
+  else throw std::invalid_argument("check relation must be <, <=, > or >=");
+  if (!std::isfinite(measured)) passed = false;
+  checks.push_back({std::move(id), std::move(statement), measured, threshold, std::move(relation), passed, !options.quick});
+}
+
+void DemoContext::write_config(const nlohmann::json& settings) {
+  nlohmann::json config = {
+      {"demo", name},
+      {"metadata", io::run_metadata(fmt::format("icgd demo {}", name))},
+      {"seed", options.seed},
+      {"quick", options.quick},
+      {"threads", threads()},
+      {"eval_tasks", eval_tasks},
+      {"input_range", {{"distribution", "uniform"}, {"half_width_a", input_range.half_width}, {"label", input_range.label}}},
+      {"loss_convention", "0.5 * mean over tasks of (prediction - target)^2 (reference code, theory.md A.3)"},
+      {"settings", settings}};
+  run.write_json("config.json", config);
+}
+
+void add_common_options(CLI::App& app, CommonOptions& options) {
+  app.add_option("--out", options.out, "Output folder (default: out/demo-<name>-<date>-<time>)");
+  app.add_flag("--force", options.force, "Write into a folder that already holds a run (files are replaced)");
+  app.add_option("--seed", options.seed, "Training seed (several-seed demos use seed, seed+1, ...)");
+  app.add_option("--steps", options.steps, "Training steps (default: the demo's full size; see docs/demos.md)")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--quick", options.quick, "Small and fast (seconds): what the test suite runs");
+  app.add_option("--threads", options.threads, "Worker threads (default: all hardware threads)")->check(CLI::NonNegativeNumber);
+  app.add_option("--input-range", options.input_range,
+                 "x ~ U(-a, a): 'code' (a = 0.5, the reference code's default), 'paper' (a = 1, the paper's text) or a");
+  app.add_option("--eval-tasks", options.eval_tasks, "Fixed evaluation tasks (default 10000; --quick 1000)")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--no-plots", options.no_plots, "Do not run gnuplot (plots.gp is still written)");
+  app.add_option("--plot-format", options.plot_format, "Figure format")->check(CLI::IsMember({"png", "svg"}));
+  app.add_flag("--no-progress", options.no_progress, "No progress bar on stderr");
+}
+
+nlohmann::json run_demo(const DemoSpec& spec, const DemoRunner& runner, const CommonOptions& options, io::RunDirectory run) {
+  const auto start = std::chrono::steady_clock::now();
+  DemoContext ctx{spec.name, options, parse_input_range(options.input_range), std::move(run), 0, {}, {}};
+  ctx.eval_tasks = options.eval_tasks.value_or(options.quick ? 1000 : 10000);
+  fmt::print("icgd demo {}: {}\n  inputs x ~ {}; seed {}; {} thread(s){}; output {}\n", spec.name, spec.description,
+             ctx.input_range.label, options.seed, ctx.threads(), options.quick ? "; --quick" : "", ctx.run.root().string());
+  std::fflush(stdout);
+
+  DemoResult result = runner(ctx);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  nlohmann::json checks = nlohmann::json::array();
+  bool enforced_failure = false;
+  for (const auto& c : ctx.checks) {
+    checks.push_back(to_json(c));
+    enforced_failure |= c.enforced && !c.passed;
+  }
+  nlohmann::json results = {{"demo", spec.name},
+                            {"input_range", ctx.input_range.label},
+                            {"input_half_width_a", ctx.input_range.half_width},
+                            {"seed", options.seed},
+                            {"quick", options.quick},
+                            {"wall_seconds", seconds},
+                            {"checks", checks},
+                            {"all_enforced_checks_passed", !enforced_failure}};
+  for (auto& [key, value] : result.results.items()) results[key] = value;
+  // Results reach the disk before gnuplot runs; the file list is completed afterwards.
+  ctx.run.note_file("results.json");
+  results["files"] = ctx.run.files();
+  ctx.run.write_json("results.json", results);
+
+  io::PlotOutcome plots;
+  if (!ctx.figures.empty()) {
+    plots = io::render_figures(ctx.run, ctx.figures, {!options.no_plots, options.plot_format});
+    results["figures"] = plots.files;
+    results["figures_status"] = plots.rendered ? std::string("drawn") : plots.message;
+    results["files"] = ctx.run.files();
+    ctx.run.write_json("results.json", results);
+  }
+
+  for (const auto& table : result.tables) table.print();
+  if (!ctx.checks.empty()) {
+    io::SummaryTable check_table(fmt::format("Checks ({})", options.quick ? "--quick: recorded, not enforced" : "enforced"),
+                                 {"check", "measured", "relation", "threshold", "result"});
+    for (const auto& c : ctx.checks)
+      check_table.add_row({c.id, io::cell(c.measured, 6), c.relation, io::cell(c.threshold, 6),
+                           c.enforced ? io::verdict(c.passed) : (c.passed ? "(pass)" : "(fail)")});
+    check_table.print();
+  }
+  fmt::print("inputs: x ~ {}\nwall time {:.1f} s; files in {}\n", ctx.input_range.label, seconds, ctx.run.root().string());
+  if (!ctx.figures.empty() && !plots.rendered) {
+    fmt::print(stderr, "icgd: {}: {}\n", options.no_plots ? "note" : "error", plots.message);
+    if (!options.no_plots) cli::set_exit_status(1);
+  }
+  if (enforced_failure) {
+    fmt::print(stderr, "icgd: demo {}: a check did not hold (see results.json)\n", spec.name);
+    if (cli::exit_status() == 0) cli::set_exit_status(3);
+  }
+  std::fflush(stdout);
+  nlohmann::json summary = result.summary;
+  summary["wall_seconds"] = seconds;
+  summary["all_enforced_checks_passed"] = !enforced_failure;
+  return summary;
+}
+
+}  // namespace icgd::demo

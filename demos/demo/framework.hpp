@@ -1,0 +1,112 @@
+// demos/demo/framework.hpp — what every `icgd demo <name>` shares: the common options, the run
+// folder, the record of checks, and the registry through which each demo file plugs itself in.
+//
+// A demo is a function DemoResult(DemoContext&). It trains and measures with the library
+// (lib/include/icgd/train), writes config.json, results.json, CSV curves, weights and figures into
+// ctx.run, and returns its summary. Options common to all demos are parsed here; a demo may add
+// its own through DemoSpec::add_options.
+#pragma once
+
+#include "command.hpp"
+#include "icgd/io/plot.hpp"
+#include "icgd/io/run_directory.hpp"
+#include "icgd/io/table.hpp"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace icgd::demo {
+
+/// Options every demo takes (issue 4 "Demos").
+struct CommonOptions {
+  std::string out;                 ///< --out DIR (default: out/demo-<name>-<timestamp>)
+  bool force = false;              ///< --force: allow writing into a folder that holds a run
+  std::uint64_t seed = 0;          ///< --seed S: first training seed
+  std::optional<std::int64_t> steps;  ///< --steps N: training steps (default: the demo's own)
+  bool quick = false;              ///< --quick: small and fast (seconds); what the tests run
+  int threads = 0;                 ///< --threads T (0: all hardware threads)
+  std::string input_range = "code";  ///< --input-range code|paper|<a>: x ~ U(−a, a)
+  std::optional<std::int64_t> eval_tasks;  ///< --eval-tasks M (default 10 000, quick 1 000)
+  bool no_plots = false;           ///< --no-plots: write plots.gp but do not run gnuplot
+  std::string plot_format = "png";  ///< --plot-format png|svg
+  bool no_progress = false;        ///< --no-progress
+};
+
+/// x ~ U(−a, a)^d (theory.md §0 item 6, A.1): the reference code's default a = 0.5 (its
+/// `input_range = 1.0` is the full width), the paper's text a = 1.
+struct InputRange {
+  double half_width;
+  std::string label;  ///< e.g. "U(−0.5, 0.5) (reference-code default)"
+};
+[[nodiscard]] InputRange parse_input_range(const std::string& text);  // throws cli::InputError
+
+/// One check of issue 4 "What must hold" (or of theory.md §E), recorded in results.json.
+struct Check {
+  std::string id;         ///< e.g. "VO-6.loss-within-1pct"
+  std::string statement;  ///< what must hold, in words
+  double measured = 0;
+  double threshold = 0;
+  std::string relation;   ///< "<", ">", "<=" ... : measured <relation> threshold
+  bool passed = false;
+  bool enforced = true;   ///< false in --quick runs (too small to be meaningful)
+};
+[[nodiscard]] nlohmann::json to_json(const Check& check);
+
+struct DemoContext {
+  std::string name;
+  CommonOptions options;
+  InputRange input_range;
+  io::RunDirectory run;
+  std::int64_t eval_tasks = 10000;
+  std::vector<Check> checks;
+  std::vector<io::Figure> figures;
+
+  /// Training steps: --steps if given, else `quick_default` under --quick, else `full_default`.
+  [[nodiscard]] std::int64_t steps_or(std::int64_t full_default, std::int64_t quick_default) const;
+  /// Records a check "measured relation threshold"; enforced unless --quick.
+  void check(std::string id, std::string statement, double measured, std::string relation, double threshold);
+  [[nodiscard]] bool progress_enabled() const { return !options.no_progress; }
+  /// Writes config.json: metadata, common options, input range, then the demo's `settings`.
+  void write_config(const nlohmann::json& settings);
+  /// Number of worker threads to use (--threads, or all hardware threads).
+  [[nodiscard]] int threads() const;
+};
+
+struct DemoResult {
+  nlohmann::json results;  ///< the demo's part of results.json (final and per-checkpoint figures)
+  nlohmann::json summary;  ///< a few headline figures for `icgd demo all`'s overview
+  std::vector<io::SummaryTable> tables;  ///< printed at the end
+};
+
+using DemoRunner = std::function<DemoResult(DemoContext&)>;
+
+struct DemoSpec {
+  std::string name;
+  std::string description;
+  int order = 0;
+  /// Adds the demo's own options to `app` (null for `icgd demo all`, which runs the defaults) and
+  /// returns the runner that reads them.
+  std::function<DemoRunner(CLI::App* app)> setup;
+};
+
+std::vector<DemoSpec>& demo_registry();
+struct RegisterDemo {
+  explicit RegisterDemo(DemoSpec spec) { demo_registry().push_back(std::move(spec)); }
+};
+
+/// Runs one demo into `run`: the demo trains and writes its files, then this writes
+/// results.json (demo results + checks + files + wall time), draws the figures (results are on
+/// disk before gnuplot runs), and prints the tables and checks. Returns the summary for `all`.
+nlohmann::json run_demo(const DemoSpec& spec, const DemoRunner& runner, const CommonOptions& options, io::RunDirectory run);
+
+/// Adds the common options to a demo's subcommand.
+void add_common_options(CLI::App& app, CommonOptions& options);
+
+}  // namespace icgd::demo
