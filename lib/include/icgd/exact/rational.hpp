@@ -67,6 +67,8 @@ class Rational {
   }
   friend constexpr Rational operator+(const Rational& a, const Rational& b) {
     using detail::i128;
+    // Fast path for integers (most coefficients of the symbolic proofs): no gcd needed.
+    if (a.den_ == 1 && b.den_ == 1) return from_integer(i128{a.num_} + b.num_);
     if (a.den_ == b.den_) return from_wide(i128{a.num_} + b.num_, a.den_);
     return from_wide(i128{a.num_} * b.den_ + i128{b.num_} * a.den_, i128{a.den_} * b.den_);
   }
@@ -74,6 +76,7 @@ class Rational {
   friend constexpr Rational operator*(const Rational& a, const Rational& b) {
     using detail::i128;
     if (a.num_ == 0 || b.num_ == 0) return Rational{};
+    if (a.den_ == 1 && b.den_ == 1) return from_integer(i128{a.num_} * b.num_);
     // Cross-reduce first so that products of already reduced fractions stay small.
     const i128 g1 = detail::gcd128(a.num_, b.den_);
     const i128 g2 = detail::gcd128(b.num_, a.den_);
@@ -125,6 +128,12 @@ class Rational {
       throw rational_overflow("Rational overflow: result does not fit in int64");
     num_ = static_cast<std::int64_t>(n);
     den_ = static_cast<std::int64_t>(d);
+  }
+  static constexpr Rational from_integer(detail::i128 n) {
+    if (!detail::fits_int64(n)) throw rational_overflow("Rational overflow: result does not fit in int64");
+    Rational r;
+    r.num_ = static_cast<std::int64_t>(n);
+    return r;
   }
   static constexpr Rational from_wide(detail::i128 n, detail::i128 d) {
     Rational r;

@@ -1,0 +1,262 @@
+// icgd/train/layers.hpp — layers as forward/backward pairs over plain Eigen buffers (llm.c
+// style): each *_forward fills a cache with what the matching *_backward needs. All functions
+// work on one task's token matrix (width × L, column j = token j) and are templated on the
+// scalar type (float, double, long double). Backward passes ACCUMULATE parameter gradients
+// (+=) and OVERWRITE the input gradient. Every backward is checked against central finite
+// differences in long double (tests/train/test_layers.cpp).
+#pragma once
+
+#include <Eigen/Dense>
+
+#include <cmath>
+#include <vector>
+
+namespace icgd::train {
+
+template <class T>
+using LMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+template <class T>
+using LVec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+
+// ---------------------------------------------------------------------------------------------
+// Self-attention (theory A.2). Heads h = 0..H−1 use rows [h·k, (h+1)·k) of W_Q, W_K, W_V and
+// columns [h·k, (h+1)·k) of P:
+//   q_j = W_Q,h e_j,  K = W_K,h E_kv,  V = W_V,h E_kv,  E_kv = the first `num_kv` tokens,
+//   linear:  e_j ← Σ_h P_h V (Kᵀ q_j)                       (LSA, no 1/N: it lives in P)
+//   softmax: e_j ← Σ_h P_h V softmax(Kᵀ q_j / √k)           (reference attn.py)
+// The output is the update only (the model adds the residual). num_kv = L − 1 keeps the query
+// (last token) out of keys and values (von Oswald, theory §G item 3); num_kv = L includes it.
+// Shapes: W_Q, W_K, W_V: (H·k) × D;  P: D × (H·k).
+// ---------------------------------------------------------------------------------------------
+
+template <class T>
+struct AttentionWeights {
+  Eigen::Map<const LMat<T>> W_Q, W_K, W_V, P;
+  int num_heads;
+};
+
+template <class T>
+struct AttentionGrads {
+  Eigen::Map<LMat<T>> W_Q, W_K, W_V, P;
+};
+
+template <class T>
+struct AttentionCache {
+  LMat<T> input;              // D × L
+  LMat<T> Q;                  // (H·k) × L
+  LMat<T> K, V;               // (H·k) × num_kv
+  std::vector<LMat<T>> attn;  // per head: num_kv × L (logits for linear, probabilities for softmax)
+  LMat<T> heads_out;          // (H·k) × L
+  int num_kv = 0;
+  bool softmax = false;
+};
+
+template <class T>
+void attention_forward(const AttentionWeights<T>& w, const Eigen::Ref<const LMat<T>>& input,
+                       int num_kv, bool softmax, LMat<T>& out, AttentionCache<T>& cache) {
+  const int L = static_cast<int>(input.cols());
+  const int H = w.num_heads;
+  const int k = static_cast<int>(w.W_Q.rows()) / H;
+  cache.input = input;
+  cache.num_kv = num_kv;
+  cache.softmax = softmax;
+  cache.Q.noalias() = w.W_Q * input;
+  cache.K.noalias() = w.W_K * input.leftCols(num_kv);
+  cache.V.noalias() = w.W_V * input.leftCols(num_kv);
+  cache.attn.resize(static_cast<std::size_t>(H));
+  cache.heads_out.resize(H * k, L);
+  const T scale = T(1) / std::sqrt(static_cast<T>(k));
+  for (int h = 0; h < H; ++h) {
+    LMat<T>& A = cache.attn[static_cast<std::size_t>(h)];
+    A.noalias() = cache.K.middleRows(h * k, k).transpose() * cache.Q.middleRows(h * k, k);
+    if (softmax) {
+      for (int j = 0; j < L; ++j) {
+        auto col = A.col(j);
+        col *= scale;
+        const T m = col.maxCoeff();
+        col = (col.array() - m).exp().matrix();
+        col /= col.sum();
+      }
+    }
+    cache.heads_out.middleRows(h * k, k).noalias() = cache.V.middleRows(h * k, k) * A;
+  }
+  out.noalias() = w.P * cache.heads_out;
+}
+
+template <class T>
+void attention_backward(const AttentionWeights<T>& w, const AttentionCache<T>& cache,
+                        const Eigen::Ref<const LMat<T>>& d_out, AttentionGrads<T>& g,
+                        LMat<T>& d_input) {
+  const int L = static_cast<int>(cache.input.cols());
+  const int M = cache.num_kv;
+  const int H = w.num_heads;
+  const int k = static_cast<int>(w.W_Q.rows()) / H;
+  const T scale = T(1) / std::sqrt(static_cast<T>(k));
+  g.P.noalias() += d_out * cache.heads_out.transpose();
+  const LMat<T> d_heads = w.P.transpose() * d_out;  // (H·k) × L
+  LMat<T> dQ(H * k, L), dK(H * k, M), dV(H * k, M);
+  LMat<T> dA;
+  for (int h = 0; h < H; ++h) {
+    const LMat<T>& A = cache.attn[static_cast<std::size_t>(h)];
+    const auto dO = d_heads.middleRows(h * k, k);
+    dV.middleRows(h * k, k).noalias() = dO * A.transpose();
+    dA.noalias() = cache.V.middleRows(h * k, k).transpose() * dO;  // M × L
+    if (cache.softmax) {
+      // d logits = A ⊙ (dA − Σ_i A_i dA_i), then the 1/√k of the logits.
+      for (int j = 0; j < L; ++j) {
+        const T dot = A.col(j).dot(dA.col(j));
+        dA.col(j) = (A.col(j).array() * (dA.col(j).array() - dot) * scale).matrix();
+      }
+    }
+    dQ.middleRows(h * k, k).noalias() = cache.K.middleRows(h * k, k) * dA;
+    dK.middleRows(h * k, k).noalias() = cache.Q.middleRows(h * k, k) * dA.transpose();
+  }
+  const auto kv_input = cache.input.leftCols(M);
+  g.W_Q.noalias() += dQ * cache.input.transpose();
+  g.W_K.noalias() += dK * kv_input.transpose();
+  g.W_V.noalias() += dV * kv_input.transpose();
+  d_input.noalias() = w.W_Q.transpose() * dQ;
+  d_input.leftCols(M).noalias() += w.W_K.transpose() * dK;
+  d_input.leftCols(M).noalias() += w.W_V.transpose() * dV;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GELU, tanh approximation (jax.nn.gelu's default, used by the reference MLP).
+// ---------------------------------------------------------------------------------------------
+template <class T>
+T gelu(T z) {
+  const T c = std::sqrt(T(2) / T(3.14159265358979323846264338327950288L));
+  return T(0.5) * z * (T(1) + std::tanh(c * (z + T(0.044715) * z * z * z)));
+}
+
+template <class T>
+T gelu_derivative(T z) {
+  const T c = std::sqrt(T(2) / T(3.14159265358979323846264338327950288L));
+  const T u = c * (z + T(0.044715) * z * z * z);
+  const T t = std::tanh(u);
+  const T du = c * (T(1) + T(3) * T(0.044715) * z * z);
+  return T(0.5) * (T(1) + t) + T(0.5) * z * (T(1) - t * t) * du;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Two-layer perceptron applied to every token: Y = W2 gelu(W1 X + b1) + b2 (not residual).
+// Shapes: W1: hidden × in, b1: hidden, W2: out × hidden, b2: out. Biases may be absent
+// (null maps are passed as size-0 maps).
+// ---------------------------------------------------------------------------------------------
+template <class T>
+struct MlpWeights {
+  Eigen::Map<const LMat<T>> W1, b1, W2, b2;  // b1, b2: column vectors, or 0 × 0 when absent
+};
+
+template <class T>
+struct MlpGrads {
+  Eigen::Map<LMat<T>> W1, b1, W2, b2;
+};
+
+template <class T>
+struct MlpCache {
+  LMat<T> input, pre, act;  // pre = W1 X + b1, act = gelu(pre)
+};
+
+template <class T>
+void mlp_forward(const MlpWeights<T>& w, const Eigen::Ref<const LMat<T>>& input, LMat<T>& out,
+                 MlpCache<T>& cache) {
+  cache.input = input;
+  cache.pre.noalias() = w.W1 * input;
+  if (w.b1.size() > 0) cache.pre.colwise() += w.b1.col(0);
+  cache.act = cache.pre.unaryExpr([](T z) { return gelu(z); });
+  out.noalias() = w.W2 * cache.act;
+  if (w.b2.size() > 0) out.colwise() += w.b2.col(0);
+}
+
+template <class T>
+void mlp_backward(const MlpWeights<T>& w, const MlpCache<T>& cache,
+                  const Eigen::Ref<const LMat<T>>& d_out, MlpGrads<T>& g, LMat<T>& d_input) {
+  g.W2.noalias() += d_out * cache.act.transpose();
+  if (g.b2.size() > 0) g.b2.col(0) += d_out.rowwise().sum();
+  LMat<T> d_pre = w.W2.transpose() * d_out;
+  d_pre.array() *= cache.pre.unaryExpr([](T z) { return gelu_derivative(z); }).array();
+  g.W1.noalias() += d_pre * cache.input.transpose();
+  if (g.b1.size() > 0) g.b1.col(0) += d_pre.rowwise().sum();
+  d_input.noalias() = w.W1.transpose() * d_pre;
+}
+
+// ---------------------------------------------------------------------------------------------
+// LayerNorm over each token (column): y = γ ⊙ (x − μ)/√(σ² + ε) + β, ε = 1e−5 (Haiku's).
+// ---------------------------------------------------------------------------------------------
+template <class T>
+struct LayerNormWeights {
+  Eigen::Map<const LMat<T>> gamma, beta;  // D × 1
+  T eps = T(1e-5);
+};
+
+template <class T>
+struct LayerNormGrads {
+  Eigen::Map<LMat<T>> gamma, beta;
+};
+
+template <class T>
+struct LayerNormCache {
+  LMat<T> normalized;  // x̂, D × L
+  LVec<T> inv_std;     // L
+};
+
+template <class T>
+void layernorm_forward(const LayerNormWeights<T>& w, const Eigen::Ref<const LMat<T>>& input,
+                       LMat<T>& out, LayerNormCache<T>& cache) {
+  const int D = static_cast<int>(input.rows());
+  const int L = static_cast<int>(input.cols());
+  cache.normalized.resize(D, L);
+  cache.inv_std.resize(L);
+  out.resize(D, L);
+  for (int j = 0; j < L; ++j) {
+    const T mean = input.col(j).mean();
+    const auto centered = (input.col(j).array() - mean).matrix();
+    const T var = centered.squaredNorm() / static_cast<T>(D);
+    const T r = T(1) / std::sqrt(var + w.eps);
+    cache.inv_std(j) = r;
+    cache.normalized.col(j) = centered * r;
+    out.col(j) = (w.gamma.col(0).array() * cache.normalized.col(j).array() + w.beta.col(0).array())
+                     .matrix();
+  }
+}
+
+template <class T>
+void layernorm_backward(const LayerNormWeights<T>& w, const LayerNormCache<T>& cache,
+                        const Eigen::Ref<const LMat<T>>& d_out, LayerNormGrads<T>& g,
+                        LMat<T>& d_input) {
+  const int D = static_cast<int>(d_out.rows());
+  const int L = static_cast<int>(d_out.cols());
+  d_input.resize(D, L);
+  for (int j = 0; j < L; ++j) {
+    g.gamma.col(0).array() += d_out.col(j).array() * cache.normalized.col(j).array();
+    g.beta.col(0) += d_out.col(j);
+    const LVec<T> d_hat = (d_out.col(j).array() * w.gamma.col(0).array()).matrix();
+    const T mean_d = d_hat.mean();
+    const T mean_dx = d_hat.dot(cache.normalized.col(j)) / static_cast<T>(D);
+    d_input.col(j) = (cache.inv_std(j) *
+                      (d_hat.array() - mean_d - cache.normalized.col(j).array() * mean_dx))
+                         .matrix();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Linear map on every token: Y = W X + b (embedding). Shapes W: out × in, b: out or 0 × 0.
+// ---------------------------------------------------------------------------------------------
+template <class T>
+void linear_forward(const Eigen::Map<const LMat<T>>& W, const Eigen::Map<const LMat<T>>& b,
+                    const Eigen::Ref<const LMat<T>>& input, LMat<T>& out) {
+  out.noalias() = W * input;
+  if (b.size() > 0) out.colwise() += b.col(0);
+}
+
+template <class T>
+void linear_backward(const Eigen::Map<const LMat<T>>& W, const Eigen::Ref<const LMat<T>>& input,
+                     const Eigen::Ref<const LMat<T>>& d_out, Eigen::Map<LMat<T>>& dW,
+                     Eigen::Map<LMat<T>>& db, LMat<T>& d_input) {
+  dW.noalias() += d_out * input.transpose();
+  if (db.size() > 0) db.col(0) += d_out.rowwise().sum();
+  d_input.noalias() = W.transpose() * d_out;
+}
+
+}  // namespace icgd::train

@@ -1,0 +1,201 @@
+// icgd/train/model.hpp — transformer stacks over token batches (theory.md A.2–A.7).
+//
+// Forward of one task (tokens E: width × L, query last), following the reference code
+// (S1 transformer.py):
+//   h = E                                   (or h = W_emb E + b_emb with an input embedding)
+//   h = h + MLP_in(h)                       (optional input MLP, sine experiment, A.6)
+//   for layer l = 0..num_layers−1 (shared weights when recurrent):
+//     a = LN1(h) if layer_norm and (recurrent or l > 0) else h
+//     h = h + λ · Attention_l(a)            (λ = damping; linear or softmax; query masked)
+//     if mlp_blocks: h = h + λ · MLP_l(LN2(h) or h)
+//   ŷ = readout_sign · (last y_dim entries of the query token h[:, L−1])    (A.3: sign −1)
+// Loss: 0.5 · mean over tasks of ‖ŷ − y‖² (the code's factor 0.5, theory §G item 5).
+//
+// Parameter names (all matrices, column vectors convention q = W_Q e; shapes in layers.hpp):
+//   embed.W, embed.b; input_mlp.W1, input_mlp.b1, input_mlp.W2, input_mlp.b2;
+//   layer<l>.attn.W_Q/W_K/W_V/P, layer<l>.ln1.gamma/beta, layer<l>.ln2.gamma/beta,
+//   layer<l>.mlp.W1/b1/W2/b2 — with "shared" in place of "layer<l>" for recurrent models;
+//   layer<l>.gd.eta (and layer<l>.gd.gamma) for the GD-structured attention below.
+#pragma once
+
+#include "icgd/train/layers.hpp"
+#include "icgd/train/params.hpp"
+#include "icgd/train/tokens.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace icgd::train {
+
+/// How the attention weights are parametrised.
+enum class AttentionParam {
+  full,  ///< W_Q, W_K, W_V, P all trained
+  /// Prop. 1 structure with W_0 = 0 and one trained scalar η per layer: W_K = W_Q =
+  /// diag(I_x, 0), W_V = [[0, 0], [0, −I_y]], P = (η/N) I (the meta-learned "GD on the
+  /// output head" control of the sine experiment; K-step GD with per-step η).
+  gd,
+  /// GD++ (theory A.5 / §0 item 8): W_V = [[I, 0], [0, −I]], P = diag(−γ I_x, (η/N) I_y),
+  /// trained γ and η per layer.
+  gd_plus_plus,
+};
+
+/// Initialisation of the trained matrices.
+enum class InitKind {
+  /// init_scale · N(0, 1) per entry.
+  scaled_normal,
+  /// Haiku VarianceScaling(init_scale) as in the reference: truncated normal (±2σ, rescaled
+  /// by 0.87962566103423978) with σ = √(init_scale / fan_in).
+  variance_scaling,
+};
+
+struct ModelConfig {
+  int token_width = 11;  ///< width of the input tokens
+  int y_dim = 1;         ///< readout size (last y_dim slots of the query token)
+  int num_context = 10;  ///< N: only used by the GD-structured parametrisations (η/N)
+
+  int num_layers = 1;
+  bool recurrent = false;  ///< one set of weights applied num_layers times (reference `deq`)
+  int num_heads = 1;
+  int key_size = 0;  ///< per head; 0 means the (embedded) token width
+  AttentionParam attention = AttentionParam::full;
+  bool softmax = false;              ///< softmax attention in every layer
+  bool first_layer_softmax = false;  ///< softmax in layer 0 only (classic tokens, A.7)
+  bool include_query_in_kv = false;  ///< von Oswald: false (theory §G item 3)
+  double damping = 1.0;              ///< λ in h ← h + λ·layer(h) (A.4)
+
+  bool mlp_blocks = false;  ///< attention + MLP blocks (reference only_attention = false)
+  int widening_factor = 4;  ///< MLP hidden = widening_factor · width
+  bool layer_norm = false;
+  bool use_bias = false;  ///< biases in the per-layer MLPs and the embedding
+
+  /// Optional input embedding (reference `in_proj`/"emb"): token_width → embed_dim.
+  bool input_embedding = false;
+  int embed_dim = 40;
+  /// Optional residual input MLP (reference `input_mlp`; sine: 40-dim, 160 hidden, GELU).
+  bool input_mlp = false;
+  int input_mlp_hidden = 160;
+
+  double readout_sign = -1.0;  ///< von Oswald reads ŷ = −(query y-slot) (theory §G item 1)
+
+  InitKind init = InitKind::variance_scaling;
+  double init_scale = 0.002;  ///< reference: 0.002 / num_layers (see for_von_oswald)
+  double gd_eta_init = 1.0;   ///< initial η of the GD-structured parametrisations
+  double gd_gamma_init = 0.0; ///< initial γ of GD++
+
+  /// Width of the hidden state the layers act on (embed_dim with an embedding).
+  int hidden_width() const { return input_embedding ? embed_dim : token_width; }
+  int head_key_size() const { return key_size > 0 ? key_size : hidden_width(); }
+  bool layer_uses_softmax(int layer) const { return softmax || (first_layer_softmax && layer == 0); }
+
+  /// The paper's LSA stack for linear regression: width d + 1, key size d + 1, one head,
+  /// no bias/LN/MLP, init_scale 0.002 / num_layers.
+  static ModelConfig for_von_oswald(int x_dim, int y_dim, int num_context, int num_layers,
+                                    bool recurrent);
+
+  void validate() const;
+  nlohmann::json to_json() const;
+  static ModelConfig from_json(const nlohmann::json& j);
+};
+
+/// Per-task scratch of a forward pass; backward reads it. One per thread.
+template <class T>
+struct ModelWorkspace {
+  std::vector<MatrixX<T>> hidden;  ///< hidden[0] = state entering layer 0, hidden[l+1] after layer l
+  MatrixX<T> embedded;             ///< after the embedding (before the input MLP)
+  MlpCache<T> input_mlp;
+  std::vector<LayerNormCache<T>> ln1, ln2;
+  std::vector<MatrixX<T>> ln1_out, ln2_out, mid;  ///< mid[l]: state between attention and MLP
+  std::vector<AttentionCache<T>> attn;
+  std::vector<MlpCache<T>> mlp;
+  MatrixX<T> tmp, tmp2, d_state, d_tmp;
+};
+
+template <class T>
+class Model {
+ public:
+  explicit Model(ModelConfig config);
+
+  const ModelConfig& config() const { return config_; }
+  /// The trained parameters (what the optimiser updates and what is saved).
+  ParamStore<T>& params() { return params_; }
+  const ParamStore<T>& params() const { return params_; }
+
+  /// Draws the initial parameters from (seed, Stream::init); GD-structured scalars get
+  /// gd_eta_init / gd_gamma_init.
+  void init_params(std::uint64_t seed);
+
+  /// Predictions ŷ, y_dim × B. Parallel over tasks; the result does not depend on `threads`.
+  MatrixX<T> predict(const TokenBatch<T>& tokens, int threads = 1) const;
+  /// 0.5 · mean_b ‖ŷ_b − y_b‖².
+  T loss(const TokenBatch<T>& tokens, const MatrixX<T>& targets, int threads = 1) const;
+  /// Loss and its gradient (grad resized to params().total_size(), overwritten).
+  /// Per-task gradients are summed in fixed blocks of kGradientBlock tasks, then the blocks in
+  /// order: the result is bit-identical for every thread count.
+  T loss_and_grad(const TokenBatch<T>& tokens, const MatrixX<T>& targets, std::vector<T>& grad,
+                  int threads = 1) const;
+  static constexpr int kGradientBlock = 32;
+
+  /// Exact sensitivity ∂ŷ_0/∂(query token rows [0, rows)) by backpropagation (A.8 (ii)), for
+  /// the first output component: rows × B.
+  MatrixX<T> query_sensitivity(const TokenBatch<T>& tokens, int rows, int threads = 1) const;
+
+  /// Read-out after each layer (reference "stack"): (num_layers + 1) × B for the first output
+  /// component; row 0 is the read-out of the state entering layer 0.
+  MatrixX<T> predict_per_layer(const TokenBatch<T>& tokens, int threads = 1) const;
+
+  // ----- single-task primitives (tests, metrics, the copy diagnostic) -----
+  /// Forward of one task; returns ŷ (y_dim). Fills ws.
+  VectorX<T> forward_task(const Eigen::Ref<const MatrixX<T>>& tokens, ModelWorkspace<T>& ws) const;
+  /// Backward of one task from dL/dŷ; accumulates into grad (full parameter layout, see
+  /// below) and writes dL/d(tokens) into d_tokens when non-null.
+  void backward_task(ModelWorkspace<T>& ws, const VectorX<T>& d_pred, std::vector<T>* grad,
+                     MatrixX<T>* d_tokens) const;
+  /// Vector–Jacobian product from the hidden state after layer `layer` (0-based) back to the
+  /// input tokens, with cotangent `d_hidden` (hidden_width × L). Requires a forward_task first.
+  void vjp_from_layer(ModelWorkspace<T>& ws, int layer, const MatrixX<T>& d_hidden,
+                      MatrixX<T>& d_tokens) const;
+
+  /// For GD-structured parametrisations the layers run on expanded matrices; these give the
+  /// expanded layout and convert (identity for AttentionParam::full).
+  const ParamStore<T>& expanded_params() const;
+  void contract_gradient(const std::vector<T>& expanded_grad, std::vector<T>& grad) const;
+
+  /// Same model in another scalar type.
+  template <class U>
+  Model<U> cast() const {
+    Model<U> out(config_);
+    out.params() = params_.template cast<U>();
+    out.refresh();
+    return out;
+  }
+
+  /// Must be called after params() were modified directly when the parametrisation is not
+  /// `full` (rebuilds the expanded matrices). Cheap; the training loop calls it each step.
+  void refresh();
+
+ private:
+  struct LayerSlots {
+    int W_Q = -1, W_K = -1, W_V = -1, P = -1;
+    int ln1_gamma = -1, ln1_beta = -1, ln2_gamma = -1, ln2_beta = -1;
+    int mlp_W1 = -1, mlp_b1 = -1, mlp_W2 = -1, mlp_b2 = -1;
+    int gd_eta = -1, gd_gamma = -1;  // in params_ (GD-structured only)
+  };
+  void build_layout();
+  const ParamStore<T>& layer_store() const;
+
+  ModelConfig config_;
+  ParamStore<T> params_;    // trained parameters
+  ParamStore<T> expanded_;  // full matrices (only used when attention != full)
+  std::vector<LayerSlots> layers_;  // per applied layer (recurrent: identical slots)
+  int embed_W_ = -1, embed_b_ = -1;
+  int in_W1_ = -1, in_b1_ = -1, in_W2_ = -1, in_b2_ = -1;
+};
+
+extern template class Model<float>;
+extern template class Model<double>;
+extern template class Model<long double>;
+
+}  // namespace icgd::train
