@@ -39,9 +39,10 @@ std::string SummaryTable::to_string() const {
   for (std::size_t j = 0; j < headers_.size(); ++j) widths[j] = display_width(headers_[j]);
   for (const auto& row : rows_)
     for (std::size_t j = 0; j < row.size() && j < widths.size(); ++j) widths[j] = std::max(widths[j], display_width(row[j]));
-  std::size_t total = 0;
-  for (auto w : widths) total += w + 3;
-  const std::string rule(total > 1 ? total - 1 : 1, '-');
+  std::size_t total = 0;  // columns plus the " | " separators between them
+  for (auto w : widths) total += w;
+  if (!widths.empty()) total += 3 * (widths.size() - 1);
+  const std::string rule(std::max<std::size_t>(total, 1), '-');
   // First column (labels) left-aligned; the others (numbers) right-aligned.
   auto line = [&](const std::vector<std::string>& cells) {
     std::string out;
