@@ -228,7 +228,7 @@ TaskBatch generate_tasks(const TaskConfig& cfg, std::uint64_t seed, std::uint32_
   }
   constexpr int kBlock = 64;
   const int blocks = (batch + kBlock - 1) / kBlock;
-  parallel_blocks(blocks, threads, [&](int blk) {
+  parallel_blocks(blocks, threads, [&](int blk, int) {
     const int end = std::min(batch, (blk + 1) * kBlock);
     for (int b = blk * kBlock; b < end; ++b) {
       TaskRng rng(seed, stream, step, first_task + static_cast<std::uint32_t>(b));

@@ -9,6 +9,7 @@
 #include <Eigen/Dense>
 
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 namespace icgd::train {
@@ -17,6 +18,10 @@ template <class T>
 using LMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 template <class T>
 using LVec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+/// Read-only matrix argument; T is deduced from the weights, not from this argument, so any
+/// matrix expression of the right scalar type binds.
+template <class T>
+using InRef = Eigen::Ref<const LMat<std::type_identity_t<T>>>;
 
 // ---------------------------------------------------------------------------------------------
 // Self-attention (theory A.2). Heads h = 0..H−1 use rows [h·k, (h+1)·k) of W_Q, W_K, W_V and
@@ -52,7 +57,7 @@ struct AttentionCache {
 };
 
 template <class T>
-void attention_forward(const AttentionWeights<T>& w, const Eigen::Ref<const LMat<T>>& input,
+void attention_forward(const AttentionWeights<T>& w, const InRef<T>& input,
                        int num_kv, bool softmax, LMat<T>& out, AttentionCache<T>& cache) {
   const int L = static_cast<int>(input.cols());
   const int H = w.num_heads;
@@ -85,7 +90,7 @@ void attention_forward(const AttentionWeights<T>& w, const Eigen::Ref<const LMat
 
 template <class T>
 void attention_backward(const AttentionWeights<T>& w, const AttentionCache<T>& cache,
-                        const Eigen::Ref<const LMat<T>>& d_out, AttentionGrads<T>& g,
+                        const InRef<T>& d_out, AttentionGrads<T>& g,
                         LMat<T>& d_input) {
   const int L = static_cast<int>(cache.input.cols());
   const int M = cache.num_kv;
@@ -159,7 +164,7 @@ struct MlpCache {
 };
 
 template <class T>
-void mlp_forward(const MlpWeights<T>& w, const Eigen::Ref<const LMat<T>>& input, LMat<T>& out,
+void mlp_forward(const MlpWeights<T>& w, const InRef<T>& input, LMat<T>& out,
                  MlpCache<T>& cache) {
   cache.input = input;
   cache.pre.noalias() = w.W1 * input;
@@ -171,7 +176,7 @@ void mlp_forward(const MlpWeights<T>& w, const Eigen::Ref<const LMat<T>>& input,
 
 template <class T>
 void mlp_backward(const MlpWeights<T>& w, const MlpCache<T>& cache,
-                  const Eigen::Ref<const LMat<T>>& d_out, MlpGrads<T>& g, LMat<T>& d_input) {
+                  const InRef<T>& d_out, MlpGrads<T>& g, LMat<T>& d_input) {
   g.W2.noalias() += d_out * cache.act.transpose();
   if (g.b2.size() > 0) g.b2.col(0) += d_out.rowwise().sum();
   LMat<T> d_pre = w.W2.transpose() * d_out;
@@ -202,7 +207,7 @@ struct LayerNormCache {
 };
 
 template <class T>
-void layernorm_forward(const LayerNormWeights<T>& w, const Eigen::Ref<const LMat<T>>& input,
+void layernorm_forward(const LayerNormWeights<T>& w, const InRef<T>& input,
                        LMat<T>& out, LayerNormCache<T>& cache) {
   const int D = static_cast<int>(input.rows());
   const int L = static_cast<int>(input.cols());
@@ -223,7 +228,7 @@ void layernorm_forward(const LayerNormWeights<T>& w, const Eigen::Ref<const LMat
 
 template <class T>
 void layernorm_backward(const LayerNormWeights<T>& w, const LayerNormCache<T>& cache,
-                        const Eigen::Ref<const LMat<T>>& d_out, LayerNormGrads<T>& g,
+                        const InRef<T>& d_out, LayerNormGrads<T>& g,
                         LMat<T>& d_input) {
   const int D = static_cast<int>(d_out.rows());
   const int L = static_cast<int>(d_out.cols());
@@ -245,14 +250,14 @@ void layernorm_backward(const LayerNormWeights<T>& w, const LayerNormCache<T>& c
 // ---------------------------------------------------------------------------------------------
 template <class T>
 void linear_forward(const Eigen::Map<const LMat<T>>& W, const Eigen::Map<const LMat<T>>& b,
-                    const Eigen::Ref<const LMat<T>>& input, LMat<T>& out) {
+                    const InRef<T>& input, LMat<T>& out) {
   out.noalias() = W * input;
   if (b.size() > 0) out.colwise() += b.col(0);
 }
 
 template <class T>
-void linear_backward(const Eigen::Map<const LMat<T>>& W, const Eigen::Ref<const LMat<T>>& input,
-                     const Eigen::Ref<const LMat<T>>& d_out, Eigen::Map<LMat<T>>& dW,
+void linear_backward(const Eigen::Map<const LMat<T>>& W, const InRef<T>& input,
+                     const InRef<T>& d_out, Eigen::Map<LMat<T>>& dW,
                      Eigen::Map<LMat<T>>& db, LMat<T>& d_input) {
   dW.noalias() += d_out * input.transpose();
   if (db.size() > 0) db.col(0) += d_out.rowwise().sum();

@@ -104,13 +104,15 @@ struct ModelConfig {
 template <class T>
 struct ModelWorkspace {
   std::vector<MatrixX<T>> hidden;  ///< hidden[0] = state entering layer 0, hidden[l+1] after layer l
+  MatrixX<T> input_tokens;         ///< copy of the tokens (only with an input embedding)
   MatrixX<T> embedded;             ///< after the embedding (before the input MLP)
   MlpCache<T> input_mlp;
   std::vector<LayerNormCache<T>> ln1, ln2;
   std::vector<MatrixX<T>> ln1_out, ln2_out, mid;  ///< mid[l]: state between attention and MLP
   std::vector<AttentionCache<T>> attn;
   std::vector<MlpCache<T>> mlp;
-  MatrixX<T> tmp, tmp2, d_state, d_tmp;
+  MatrixX<T> tmp, tmp2, d_state, d_tmp, d_tmp2;
+  std::vector<T> scratch_grad;  ///< parameter gradients nobody asked for (sensitivities)
 };
 
 template <class T>
@@ -185,6 +187,7 @@ class Model {
   };
   void build_layout();
   const ParamStore<T>& layer_store() const;
+  void backprop_input(ModelWorkspace<T>& ws, std::vector<T>& grad, MatrixX<T>* d_tokens) const;
 
   ModelConfig config_;
   ParamStore<T> params_;    // trained parameters

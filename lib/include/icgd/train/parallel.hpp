@@ -20,20 +20,26 @@ inline int resolve_threads(int requested) {
   return hw == 0 ? 1 : static_cast<int>(hw);
 }
 
-/// Calls fn(block) for block = 0..num_blocks−1, block b on thread b mod threads.
-/// Exceptions are rethrown (the first one) after all threads have joined.
+/// Effective thread count of parallel_blocks for `num_blocks` blocks.
+inline int effective_threads(int num_blocks, int threads) {
+  return std::max(1, std::min(resolve_threads(threads), num_blocks));
+}
+
+/// Calls fn(block, thread) for block = 0..num_blocks−1; block b runs on thread
+/// b mod effective_threads(num_blocks, threads), so per-thread scratch can be indexed by
+/// `thread`. Exceptions are rethrown (the first one) after all threads have joined.
 template <class Fn>
 void parallel_blocks(int num_blocks, int threads, Fn&& fn) {
-  threads = std::max(1, std::min(resolve_threads(threads), num_blocks));
+  threads = effective_threads(num_blocks, threads);
   if (threads <= 1) {
-    for (int b = 0; b < num_blocks; ++b) fn(b);
+    for (int b = 0; b < num_blocks; ++b) fn(b, 0);
     return;
   }
   std::exception_ptr error;
   std::mutex error_mutex;
   auto worker = [&](int t) {
     try {
-      for (int b = t; b < num_blocks; b += threads) fn(b);
+      for (int b = t; b < num_blocks; b += threads) fn(b, t);
     } catch (...) {
       std::lock_guard<std::mutex> lock(error_mutex);
       if (!error) error = std::current_exception();

@@ -1,0 +1,209 @@
+// Every layer's backward against central finite differences in long double (llm.c style).
+// The scalar probed is f = Σ C ⊙ forward(·) for a random cotangent C, so backward(C) must equal
+// ∇f; a wrong index, transpose or missing term shows up as a relative error far above 1e−8.
+#include "icgd/train/layers.hpp"
+
+#include <doctest/doctest.h>
+
+#include <functional>
+#include <random>
+
+using namespace icgd::train;
+using LD = long double;
+using MatL = LMat<LD>;
+
+namespace {
+
+MatL random_matrix(std::mt19937_64& gen, int rows, int cols, LD scale = 1) {
+  std::normal_distribution<double> n(0.0, 1.0);
+  MatL m(rows, cols);
+  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = scale * static_cast<LD>(n(gen));
+  return m;
+}
+
+// Central difference of f w.r.t. every entry of x (x is perturbed in place and restored).
+MatL numeric_gradient(MatL& x, const std::function<LD()>& f, LD h = 1e-6L) {
+  MatL g(x.rows(), x.cols());
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    const LD saved = x.data()[i];
+    x.data()[i] = saved + h;
+    const LD fp = f();
+    x.data()[i] = saved - h;
+    const LD fm = f();
+    x.data()[i] = saved;
+    g.data()[i] = (fp - fm) / (2 * h);
+  }
+  return g;
+}
+
+LD relative_error(const MatL& a, const MatL& b) {
+  const LD scale = std::max<LD>(1e-12L, std::max(a.norm(), b.norm()));
+  return (a - b).norm() / scale;
+}
+
+constexpr LD kTolerance = 1e-8L;
+
+void check_attention(int heads, int key_size, int width, int len, bool include_query, bool softmax) {
+  std::mt19937_64 gen(17u + static_cast<unsigned>(heads * 31 + key_size * 7 + len + softmax));
+  MatL WQ = random_matrix(gen, heads * key_size, width, 0.5L);
+  MatL WK = random_matrix(gen, heads * key_size, width, 0.5L);
+  MatL WV = random_matrix(gen, heads * key_size, width, 0.5L);
+  MatL P = random_matrix(gen, width, heads * key_size, 0.5L);
+  MatL E = random_matrix(gen, width, len);
+  const MatL C = random_matrix(gen, width, len);
+  const int num_kv = include_query ? len : len - 1;
+  auto weights = [&] {
+    return AttentionWeights<LD>{Eigen::Map<const MatL>(WQ.data(), WQ.rows(), WQ.cols()),
+                                Eigen::Map<const MatL>(WK.data(), WK.rows(), WK.cols()),
+                                Eigen::Map<const MatL>(WV.data(), WV.rows(), WV.cols()),
+                                Eigen::Map<const MatL>(P.data(), P.rows(), P.cols()), heads};
+  };
+  auto f = [&] {
+    MatL out;
+    AttentionCache<LD> cache;
+    attention_forward(weights(), E, num_kv, softmax, out, cache);
+    return (C.array() * out.array()).sum();
+  };
+  MatL out, dE;
+  AttentionCache<LD> cache;
+  attention_forward(weights(), E, num_kv, softmax, out, cache);
+  MatL gQ = MatL::Zero(WQ.rows(), WQ.cols()), gK = gQ, gV = gQ, gP = MatL::Zero(P.rows(), P.cols());
+  AttentionGrads<LD> g{Eigen::Map<MatL>(gQ.data(), gQ.rows(), gQ.cols()),
+                       Eigen::Map<MatL>(gK.data(), gK.rows(), gK.cols()),
+                       Eigen::Map<MatL>(gV.data(), gV.rows(), gV.cols()),
+                       Eigen::Map<MatL>(gP.data(), gP.rows(), gP.cols())};
+  attention_backward(weights(), cache, C, g, dE);
+  CHECK(relative_error(gQ, numeric_gradient(WQ, f)) < kTolerance);
+  CHECK(relative_error(gK, numeric_gradient(WK, f)) < kTolerance);
+  CHECK(relative_error(gV, numeric_gradient(WV, f)) < kTolerance);
+  CHECK(relative_error(gP, numeric_gradient(P, f)) < kTolerance);
+  CHECK(relative_error(dE, numeric_gradient(E, f)) < kTolerance);
+  if (!include_query) {
+    // The query (last token) is no key/value: the other tokens' outputs do not depend on it.
+    MatL E2 = E;
+    E2.col(len - 1) += random_matrix(gen, width, 1);
+    MatL out2;
+    AttentionCache<LD> cache2;
+    attention_forward(weights(), E2, num_kv, softmax, out2, cache2);
+    CHECK((out2.leftCols(len - 1) - out.leftCols(len - 1)).norm() == 0.0L);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("linear attention backward = finite differences") {
+  check_attention(1, 4, 4, 6, false, false);
+  check_attention(2, 3, 5, 7, false, false);
+  check_attention(3, 2, 4, 5, true, false);
+}
+
+TEST_CASE("softmax attention backward = finite differences") {
+  check_attention(1, 4, 4, 6, false, true);
+  check_attention(2, 3, 5, 7, true, true);
+}
+
+TEST_CASE("softmax attention: columns of the attention matrix sum to one") {
+  std::mt19937_64 gen(3);
+  MatL WQ = random_matrix(gen, 4, 4), WK = random_matrix(gen, 4, 4), WV = random_matrix(gen, 4, 4),
+       P = random_matrix(gen, 4, 4), E = random_matrix(gen, 4, 5);
+  AttentionWeights<LD> w{Eigen::Map<const MatL>(WQ.data(), 4, 4), Eigen::Map<const MatL>(WK.data(), 4, 4),
+                         Eigen::Map<const MatL>(WV.data(), 4, 4), Eigen::Map<const MatL>(P.data(), 4, 4), 2};
+  MatL out;
+  AttentionCache<LD> cache;
+  attention_forward(w, E, 4, true, out, cache);
+  for (const auto& A : cache.attn) CHECK((A.colwise().sum().array() - 1.0L).abs().maxCoeff() < 1e-15L);
+}
+
+TEST_CASE("MLP backward = finite differences (with and without biases)") {
+  for (bool bias : {true, false}) {
+    std::mt19937_64 gen(bias ? 5 : 6);
+    const int in = 3, hidden = 7, outd = 4, len = 5;
+    MatL W1 = random_matrix(gen, hidden, in), W2 = random_matrix(gen, outd, hidden, 0.5L);
+    MatL b1 = bias ? random_matrix(gen, hidden, 1) : MatL(0, 0);
+    MatL b2 = bias ? random_matrix(gen, outd, 1) : MatL(0, 0);
+    MatL X = random_matrix(gen, in, len);
+    const MatL C = random_matrix(gen, outd, len);
+    auto weights = [&] {
+      return MlpWeights<LD>{Eigen::Map<const MatL>(W1.data(), W1.rows(), W1.cols()),
+                            Eigen::Map<const MatL>(b1.data(), b1.rows(), b1.cols()),
+                            Eigen::Map<const MatL>(W2.data(), W2.rows(), W2.cols()),
+                            Eigen::Map<const MatL>(b2.data(), b2.rows(), b2.cols())};
+    };
+    auto f = [&] {
+      MatL out;
+      MlpCache<LD> cache;
+      mlp_forward(weights(), X, out, cache);
+      return (C.array() * out.array()).sum();
+    };
+    MatL out, dX;
+    MlpCache<LD> cache;
+    mlp_forward(weights(), X, out, cache);
+    MatL g1 = MatL::Zero(hidden, in), g2 = MatL::Zero(outd, hidden);
+    MatL gb1 = MatL::Zero(b1.rows(), b1.cols()), gb2 = MatL::Zero(b2.rows(), b2.cols());
+    MlpGrads<LD> g{Eigen::Map<MatL>(g1.data(), hidden, in), Eigen::Map<MatL>(gb1.data(), gb1.rows(), gb1.cols()),
+                   Eigen::Map<MatL>(g2.data(), outd, hidden), Eigen::Map<MatL>(gb2.data(), gb2.rows(), gb2.cols())};
+    mlp_backward(weights(), cache, C, g, dX);
+    CHECK(relative_error(g1, numeric_gradient(W1, f)) < kTolerance);
+    CHECK(relative_error(g2, numeric_gradient(W2, f)) < kTolerance);
+    if (bias) {
+      CHECK(relative_error(gb1, numeric_gradient(b1, f)) < kTolerance);
+      CHECK(relative_error(gb2, numeric_gradient(b2, f)) < kTolerance);
+    }
+    CHECK(relative_error(dX, numeric_gradient(X, f)) < kTolerance);
+  }
+}
+
+TEST_CASE("GELU is the tanh approximation and its derivative is right") {
+  CHECK(gelu(0.0L) == 0.0L);
+  CHECK(static_cast<double>(gelu(1.0L)) == doctest::Approx(0.8411919906));  // jax.nn.gelu(1.0)
+  for (LD z : {-3.0L, -0.7L, 0.0L, 0.4L, 2.5L}) {
+    const LD h = 1e-7L;
+    CHECK(static_cast<double>(gelu_derivative(z)) ==
+          doctest::Approx(static_cast<double>((gelu(z + h) - gelu(z - h)) / (2 * h))).epsilon(1e-9));
+  }
+}
+
+TEST_CASE("LayerNorm backward = finite differences") {
+  std::mt19937_64 gen(8);
+  const int D = 5, len = 4;
+  MatL gamma = random_matrix(gen, D, 1), beta = random_matrix(gen, D, 1), X = random_matrix(gen, D, len);
+  const MatL C = random_matrix(gen, D, len);
+  auto weights = [&] {
+    return LayerNormWeights<LD>{Eigen::Map<const MatL>(gamma.data(), D, 1),
+                                Eigen::Map<const MatL>(beta.data(), D, 1)};
+  };
+  auto f = [&] {
+    MatL out;
+    LayerNormCache<LD> cache;
+    layernorm_forward(weights(), X, out, cache);
+    return (C.array() * out.array()).sum();
+  };
+  MatL out, dX;
+  LayerNormCache<LD> cache;
+  layernorm_forward(weights(), X, out, cache);
+  // Normalised columns: mean 0, variance 1/(1 + ε/σ²).
+  CHECK(std::abs(static_cast<double>(cache.normalized.col(0).mean())) < 1e-15);
+  MatL gg = MatL::Zero(D, 1), gb = MatL::Zero(D, 1);
+  LayerNormGrads<LD> g{Eigen::Map<MatL>(gg.data(), D, 1), Eigen::Map<MatL>(gb.data(), D, 1)};
+  layernorm_backward(weights(), cache, C, g, dX);
+  CHECK(relative_error(gg, numeric_gradient(gamma, f)) < kTolerance);
+  CHECK(relative_error(gb, numeric_gradient(beta, f)) < kTolerance);
+  CHECK(relative_error(dX, numeric_gradient(X, f)) < kTolerance);
+}
+
+TEST_CASE("linear (embedding) backward = finite differences") {
+  std::mt19937_64 gen(9);
+  MatL W = random_matrix(gen, 6, 3), b = random_matrix(gen, 6, 1), X = random_matrix(gen, 3, 4);
+  const MatL C = random_matrix(gen, 6, 4);
+  auto f = [&] {
+    MatL out;
+    linear_forward<LD>(Eigen::Map<const MatL>(W.data(), 6, 3), Eigen::Map<const MatL>(b.data(), 6, 1), X, out);
+    return (C.array() * out.array()).sum();
+  };
+  MatL gW = MatL::Zero(6, 3), gb = MatL::Zero(6, 1), dX;
+  Eigen::Map<MatL> mW(gW.data(), 6, 3), mb(gb.data(), 6, 1);
+  linear_backward<LD>(Eigen::Map<const MatL>(W.data(), 6, 3), X, C, mW, mb, dX);
+  CHECK(relative_error(gW, numeric_gradient(W, f)) < kTolerance);
+  CHECK(relative_error(gb, numeric_gradient(b, f)) < kTolerance);
+  CHECK(relative_error(dX, numeric_gradient(X, f)) < kTolerance);
+}
