@@ -26,7 +26,7 @@ struct rational_division_by_zero : std::domain_error {
 };
 
 namespace detail {
-using i128 = __int128;
+__extension__ typedef __int128 i128;  // __extension__: silences -Wpedantic
 // DESIGN.md compiler note: __int128 is not std::is_integral in strict C++20, so std::gcd and
 // std::abs do not accept it; these two are written for it.
 constexpr i128 abs128(i128 v) { return v < 0 ? -v : v; }
