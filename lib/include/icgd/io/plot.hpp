@@ -16,32 +16,47 @@
 namespace icgd::io {
 
 struct PlotSeries {
-  std::string csv_file;  ///< relative to the run folder
-  std::string x_column;
-  std::string y_column;
-  std::string title;
+  std::string csv_file = {};  ///< relative to the run folder
+  std::string x_column = {};
+  std::string y_column = {};
+  std::string title = {};
   std::string style = "lines";  ///< gnuplot style: lines, linespoints, points
   /// Long-format CSVs: keep only rows whose `filter_column` equals `filter_value`.
-  std::optional<std::string> filter_column;
+  std::optional<std::string> filter_column = std::nullopt;
   double filter_value = 0;
   int dash_type = 1;  ///< 1 solid, 2 dashed, 3 dotted
+
+  /// Fluent modifiers: PlotSeries{"a.csv", "step", "loss", "seed 0"}.where("seed", 0).dashed()
+  PlotSeries& where(std::string column, double value) {
+    filter_column = std::move(column);
+    filter_value = value;
+    return *this;
+  }
+  PlotSeries& dashed(int type = 2) {
+    dash_type = type;
+    return *this;
+  }
+  PlotSeries& drawn_with(std::string gnuplot_style) {
+    style = std::move(gnuplot_style);
+    return *this;
+  }
 };
 
 struct ReferenceLine {  ///< a horizontal line, e.g. the analytic optimum
-  double value;
-  std::string title;
+  double value = 0;
+  std::string title = {};
 };
 
 struct Figure {
-  std::string name;  ///< file stem; the figure is <name>.png or <name>.svg
-  std::string title;
-  std::string x_label;
-  std::string y_label;
+  std::string name = {};  ///< file stem; the figure is <name>.png or <name>.svg
+  std::string title = {};
+  std::string x_label = {};
+  std::string y_label = {};
   bool log_x = false;
   bool log_y = false;
-  std::optional<double> y_min, y_max;
-  std::vector<PlotSeries> series;
-  std::vector<ReferenceLine> reference_lines;
+  std::optional<double> y_min = std::nullopt, y_max = std::nullopt;
+  std::vector<PlotSeries> series = {};
+  std::vector<ReferenceLine> reference_lines = {};
 };
 
 struct PlotOptions {
