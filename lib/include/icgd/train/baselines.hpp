@@ -52,9 +52,9 @@ Eigen::MatrixXd gd_plus_plus_predictions(const TaskBatch& tasks, const std::vect
                                          const std::vector<double>& etas, int threads = 1);
 
 struct GdFitConfig {
-  int iterations = 2000;         ///< full-batch Adam iterations on the fit tasks
+  int iterations = 300;          ///< full-batch Adam iterations on the fit tasks
   double learning_rate = 1e-2;   ///< Adam lr for (γ, η)
-  double initial_eta = -1;       ///< ≤ 0: the line-searched 1-step η
+  double initial_eta = -1;       ///< ≤ 0: the line-searched K-step η (same for every step)
   double initial_gamma = 0.0;
   int threads = 1;
 };

@@ -48,8 +48,9 @@ std::vector<double> default_ood_alphas(OodAxis axis);
 /// Task configuration with the axis scaled by alpha.
 TaskConfig scaled_task(const TaskConfig& base, OodAxis axis, double alpha);
 
-/// Loss of a model on `num_tasks` tasks of (seed, Stream::ood_tasks, step = index of α) for
-/// every α: the same tasks for every model given the same seed.
+/// Loss of a model on tasks 0..num_tasks−1 of (seed, Stream::ood_tasks, step 0), scaled by α:
+/// common random numbers across α and across models (as the reference), so curves are smooth
+/// and comparable.
 template <class T>
 std::vector<double> ood_losses(const Model<T>& model, const TaskConfig& base,
                                const TokenConfig& tokens, OodAxis axis,

@@ -92,6 +92,8 @@ class Trainer {
 
   /// One optimisation step on fresh tasks; returns the batch loss before the update.
   double train_step();
+  /// Global gradient norm (before clipping) of the last train_step.
+  double last_grad_norm() const { return last_grad_norm_; }
   /// Loss on the fixed evaluation set.
   double evaluate() const;
   /// Runs until config().steps, evaluating every eval_every steps and writing checkpoints;
@@ -118,6 +120,7 @@ class Trainer {
   std::vector<TrainRecord> history_;
   StepObjective objective_;
   std::vector<T> grad_;
+  double last_grad_norm_ = 0;
 };
 
 extern template class Trainer<float>;
