@@ -19,6 +19,7 @@
 #include "icgd/train/fast_simd.hpp"
 
 #include <array>
+#include <bit>
 #include <cstdint>
 
 namespace icgd::train::fast {
@@ -55,14 +56,14 @@ inline void mulhilo32(std::uint32_t a, std::uint32_t b, std::uint32_t& hi, std::
 /// (hi, lo) of the 32×32→64 products of every lane with the constant m.
 inline void mulhilo_lanes(U32x8 a, std::uint32_t m, U32x8& hi, U32x8& lo) {
 #if defined(__AVX2__)
-  const __m256i va = reinterpret_cast<const __m256i&>(a);
+  const __m256i va = std::bit_cast<__m256i>(a);
   const __m256i vm = _mm256_set1_epi32(static_cast<int>(m));
   const __m256i even = _mm256_mul_epu32(va, vm);                         // lanes 0,2,4,6
   const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(va, 32), vm);   // lanes 1,3,5,7
   const __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
   const __m256i l = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
-  hi = reinterpret_cast<const U32x8&>(h);
-  lo = reinterpret_cast<const U32x8&>(l);
+  hi = std::bit_cast<U32x8>(h);
+  lo = std::bit_cast<U32x8>(l);
 #else
   for (int i = 0; i < 8; ++i) mulhilo32(a[i], m, hi[i], lo[i]);
 #endif
@@ -153,12 +154,12 @@ class PhiloxLanes {
 /// x is symmetric on (−a, a), and exactly the same number in float and double when a is a
 /// power of two (0.5, 1). Returns the signed numerator; multiply by a · 2^−23.
 inline I32x8 uniform_numerator(U32x8 words) {
-  return reinterpret_cast<I32x8>((words >> 9) << 1) + (1 - (1 << 23));
+  return std::bit_cast<I32x8>((words >> 9) << 1) + (1 - (1 << 23));
 }
 /// Box–Muller's radius input u1 = (k + 1) / 2^24 ∈ (0, 1] (log finite), k = word >> 8.
-inline I32x8 open_unit_numerator(U32x8 words) { return reinterpret_cast<I32x8>(words >> 8) + 1; }
+inline I32x8 open_unit_numerator(U32x8 words) { return std::bit_cast<I32x8>(words >> 8) + 1; }
 /// Box–Muller's angle input u2 = k / 2^24 ∈ [0, 1), k = word >> 8.
-inline I32x8 unit_numerator(U32x8 words) { return reinterpret_cast<I32x8>(words >> 8); }
+inline I32x8 unit_numerator(U32x8 words) { return std::bit_cast<I32x8>(words >> 8); }
 
 /// Converts 8 integer lanes to T: one lane vector for float, two (lanes 0–3, 4–7) for double.
 template <class T>

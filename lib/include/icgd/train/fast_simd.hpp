@@ -12,6 +12,7 @@
 // but they are pure arithmetic, so the task stream is the same on every machine and libm.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 
 #if defined(__AVX__)
@@ -50,11 +51,11 @@ template <class T>
 inline typename Lanes<T>::V lane_sqrt(typename Lanes<T>::V x) {
 #if defined(__AVX__)
   if constexpr (sizeof(T) == 4) {
-    __m256 r = _mm256_sqrt_ps(reinterpret_cast<__m256&>(x));
-    return reinterpret_cast<typename Lanes<T>::V&>(r);
+    __m256 r = _mm256_sqrt_ps(std::bit_cast<__m256>(x));
+    return std::bit_cast<typename Lanes<T>::V>(r);
   } else {
-    __m256d r = _mm256_sqrt_pd(reinterpret_cast<__m256d&>(x));
-    return reinterpret_cast<typename Lanes<T>::V&>(r);
+    __m256d r = _mm256_sqrt_pd(std::bit_cast<__m256d>(x));
+    return std::bit_cast<typename Lanes<T>::V>(r);
   }
 #else
   typename Lanes<T>::V out;
@@ -80,20 +81,20 @@ inline typename Lanes<T>::V lane_log(typename Lanes<T>::V x) {
   using I = typename Lanes<T>::I;
   constexpr T kSqrt2 = static_cast<T>(1.41421356237309504880168872420969808L);
   constexpr T kLn2 = static_cast<T>(0.693147180559945309417232121458176568L);
-  const I bits = reinterpret_cast<const I&>(x);
+  const I bits = std::bit_cast<I>(x);
   V m, e;
   if constexpr (sizeof(T) == 4) {
     const I biased = (bits >> 23) & 0xff;
     const I mant = (bits & 0x007fffff) | 0x3f800000;
-    m = reinterpret_cast<const V&>(mant);
+    m = std::bit_cast<V>(mant);
     e = __builtin_convertvector(biased - 127, V);
   } else {
     const I biased = (bits >> 52) & 0x7ff;
     const I mant = (bits & 0x000fffffffffffffLL) | 0x3ff0000000000000LL;
-    m = reinterpret_cast<const V&>(mant);
+    m = std::bit_cast<V>(mant);
     // int64 → double without AVX-512: place the integer in the mantissa of 2^52.
     const I magic = biased | 0x4330000000000000LL;
-    e = reinterpret_cast<const V&>(magic) - V{} - T(4503599627370496.0) - T(1023);
+    e = std::bit_cast<V>(magic) - V{} - T(4503599627370496.0) - T(1023);
   }
   const auto big = m > kSqrt2;  // fold [√2, 2) onto [√½, 1)
   m = big ? m * T(0.5) : m;

@@ -1,0 +1,394 @@
+// icgd/train/fast_lsa_kernel.hpp — internals of the fast LSA path (fast_lsa.hpp): task
+// generation in cache and the hand-derived forward/backward for one group of tasks held in
+// the lanes of AVX2 registers. Included by lib/src/train/fast_lsa.cpp and by the tests.
+//
+// Notation (docs/performance.md, "Backward pass"): per task, tokens E (N+1 tokens of width
+// D = d+1, the query last), context Gram matrix S = Σ_{i<N} e_i e_iᵀ, shared merged weights
+// M = W_Kᵀ W_Q and U = λ P W_V (D × D, broadcast to every lane). One layer (theory A.2):
+//   E' = E + T E,  T = U S M                      (every token, query included)
+// Backward from dE' (derivation: E' = E + U S M E, S symmetric):
+//   dT = Σ_j dE'_j e_jᵀ,  dE_j = dE'_j + Tᵀ dE'_j,
+//   dU += dT (S M)ᵀ,  dA = Uᵀ dT,  dM += S dA,  dS = dA Mᵀ,
+//   dE_i += (dS + dSᵀ) e_i  for the context tokens i < N.
+// The last layer only has to deliver the query's y-slot, out = e_q[D−1] + Σ_i (uᵀe_i)(e_iᵀ q̃)
+// with u = U's last row and q̃ = M e_q, which costs O(N·D) instead of O(D³) (see last_layer).
+#pragma once
+
+#include "icgd/train/fast_philox.hpp"
+#include "icgd/train/fast_simd.hpp"
+
+#include <cstdint>
+
+namespace icgd::train::fast {
+
+inline constexpr int kMaxWidth = 64;  // D = d + 1 for the runtime-sized instantiation
+
+/// Runtime or compile-time extent: kD > 0 fixes D at compile time (loops unroll, accumulators
+/// stay in registers); kD = 0 reads it at run time.
+template <int kD>
+struct Width {
+  int runtime;
+  constexpr int operator()() const { return kD > 0 ? kD : runtime; }
+};
+
+enum class Init { zero, accumulate, from };
+
+/// C(o, p) = base + Σ_{q<Q} X(o, q) · Y(q, p) over lane vectors, o < O, p < P, with
+/// X(o, q) = X[o·xo + q·xq], Y(q, p) = Y[q·yq + p·yp], C(o, p) = C[o·co + p·cp] and base 0,
+/// C itself, or B at C's position. With kP > 0 the P accumulators of one row o live in
+/// registers and each multiply-add reads one vector from memory.
+template <int kP, class V>
+[[gnu::always_inline]] inline void lane_gemm(int O, int Q, int P_runtime, const V* X, int xo,
+                                             int xq, const V* Y, int yq, int yp, V* C, int co,
+                                             int cp, Init init, const V* B = nullptr) {
+  if constexpr (kP > 0) {
+    for (int o = 0; o < O; ++o) {
+      V acc[kP];
+#pragma GCC unroll 64
+      for (int p = 0; p < kP; ++p) {
+        if (init == Init::zero)
+          acc[p] = V{};
+        else if (init == Init::accumulate)
+          acc[p] = C[o * co + p * cp];
+        else
+          acc[p] = B[o * co + p * cp];
+      }
+      for (int q = 0; q < Q; ++q) {
+        const V x = X[o * xo + q * xq];
+#pragma GCC unroll 64
+        for (int p = 0; p < kP; ++p) acc[p] += x * Y[q * yq + p * yp];
+      }
+#pragma GCC unroll 64
+      for (int p = 0; p < kP; ++p) C[o * co + p * cp] = acc[p];
+    }
+  } else {
+    const int P = P_runtime;
+    for (int o = 0; o < O; ++o) {
+      for (int p = 0; p < P; ++p) {
+        V& c = C[o * co + p * cp];
+        if (init == Init::zero)
+          c = V{};
+        else if (init == Init::from)
+          c = B[o * co + p * cp];
+      }
+      for (int q = 0; q < Q; ++q) {
+        const V x = X[o * xo + q * xq];
+        for (int p = 0; p < P; ++p) C[o * co + p * cp] += x * Y[q * yq + p * yp];
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Task generation (stream layout: fast_philox.hpp). One generation group = 8 consecutive tasks
+// = the 8 lanes of the Philox words = 1 float lane group or 2 double lane groups ("halves").
+// ---------------------------------------------------------------------------------------------
+
+/// Fills the tokens E0 ((N+1) × D per half; x in slots 0..d−1, the context labels in slot d,
+/// the query's label slot 0), the query targets and (optionally) the task weights w.
+/// x of token j, component c is word j·d + c of domain kDomainInputs; the weights are
+/// Box–Muller pairs of words (2p, 2p+1) of domain kDomainWeights. y_j = Σ_c w_c x_jc summed
+/// in c order in T.
+/// Never inlined: the trainer and fast_generate_tasks must run the very same machine code, or
+/// the compiler may contract a·b + c into a fused multiply-add in one place and not in the other
+/// and the "same" tasks would differ in the last bit (it did, with a compile-time width in one
+/// caller and a runtime width in the other).
+template <class T>
+[[gnu::noinline]] void generate_group(const PhiloxLanes& philox, std::uint32_t first_task,
+                                      int D, int N, T half_width, T weight_scale,
+                                      typename Lanes<T>::V* const* E0,
+                                      typename Lanes<T>::V* targets,
+                                      typename Lanes<T>::V* const* w_out) {
+  using V = typename Lanes<T>::V;
+  constexpr int kHalves = sizeof(T) == 4 ? 1 : 2;
+  const int d = D - 1;
+  const PhiloxLanes::Group group = philox.group(first_task);
+  U32x8 words[4];
+  V lanes[2];
+
+  // Inputs x: one word each.
+  const T x_scale = half_width * static_cast<T>(0x1.0p-23);
+  const int x_words = (N + 1) * d;
+  int token = 0, comp = 0;
+  for (int block = 0; 4 * block < x_words; ++block) {
+    philox.block(group, kFastStreamTag | kDomainInputs | static_cast<std::uint32_t>(block), words);
+    const int in_block = x_words - 4 * block < 4 ? x_words - 4 * block : 4;
+    for (int e = 0; e < in_block; ++e) {
+      to_lanes<T>(uniform_numerator(words[e]), lanes);
+      for (int h = 0; h < kHalves; ++h) E0[h][token * D + comp] = lanes[h] * x_scale;
+      if (++comp == d) {
+        comp = 0;
+        ++token;
+      }
+    }
+  }
+
+  // Weights w ~ N(0, I) by Box–Muller, scaled.
+  V w[kHalves][kMaxWidth];
+  const int pairs = (d + 1) / 2;
+  for (int block = 0; 2 * block < pairs; ++block) {
+    philox.block(group, kFastStreamTag | kDomainWeights | static_cast<std::uint32_t>(block), words);
+    for (int sub = 0; sub < 2 && 2 * block + sub < pairs; ++sub) {
+      const int pair = 2 * block + sub;
+      V u1[2], u2[2];
+      to_lanes<T>(open_unit_numerator(words[2 * sub]), u1);
+      to_lanes<T>(unit_numerator(words[2 * sub + 1]), u2);
+      for (int h = 0; h < kHalves; ++h) {
+        V z0, z1;
+        box_muller<T>(u1[h] * static_cast<T>(0x1.0p-24), u2[h] * static_cast<T>(0x1.0p-24), z0, z1);
+        w[h][2 * pair] = z0 * weight_scale;
+        if (2 * pair + 1 < d) w[h][2 * pair + 1] = z1 * weight_scale;
+      }
+    }
+  }
+
+  // Labels y = wᵀx for every token; the query's goes to the target, its slot stays 0.
+  for (int h = 0; h < kHalves; ++h) {
+    V* E = E0[h];
+    for (int j = 0; j <= N; ++j) {
+      V y = w[h][0] * E[j * D];
+      for (int c = 1; c < d; ++c) y += w[h][c] * E[j * D + c];
+      if (j < N) {
+        E[j * D + d] = y;
+      } else {
+        targets[h] = y;
+        E[j * D + d] = V{};
+      }
+    }
+    if (w_out != nullptr)
+      for (int c = 0; c < d; ++c) w_out[h][c] = w[h][c];
+  }
+}
+
+/// Loads tasks first..first+lanes−1 of a plain batch (x: task-major, token-major, d per
+/// token; y: task-major, N+1 per task, the query's = target) into one lane group; lanes past
+/// `count` get zero tokens (their mask is 0).
+template <class T, int kD>
+inline void load_group(const double* x, const double* y, long first, long count, Width<kD> width,
+                       int N, typename Lanes<T>::V* E0, typename Lanes<T>::V& target) {
+  using V = typename Lanes<T>::V;
+  const int D = width();
+  const int d = D - 1;
+  for (int k = 0; k < (N + 1) * D; ++k) E0[k] = V{};
+  target = V{};
+  for (int lane = 0; lane < Lanes<T>::width; ++lane) {
+    const long b = first + lane;
+    if (b >= count) break;
+    const double* xb = x + b * (N + 1) * d;
+    const double* yb = y + b * (N + 1);
+    for (int j = 0; j <= N; ++j) {
+      for (int c = 0; c < d; ++c) E0[j * D + c][lane] = static_cast<T>(xb[j * d + c]);
+      if (j < N) E0[j * D + d][lane] = static_cast<T>(yb[j]);
+    }
+    target[lane] = static_cast<T>(yb[N]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forward/backward of one lane group.
+// ---------------------------------------------------------------------------------------------
+
+template <class T, int kD>
+struct GroupKernel {
+  using V = typename Lanes<T>::V;
+
+  Width<kD> width;
+  int N = 0;            // context tokens
+  int K = 0;            // layers
+  bool recurrent = false;
+  // Merged weights broadcast to lanes, [set][D·D] row-major: M = W_Kᵀ W_Q, U = λ P W_V.
+  const V* M = nullptr;
+  const V* U = nullptr;
+  // Tokens entering layer 0 ((N+1)·D, filled by the caller for each group).
+  V* E0 = nullptr;
+  // Scratch (owned by the caller, sized by scratch_size): tokens entering layers 1..K−1,
+  // S/A/T of the full layers (D·D each), backward temporaries.
+  V* E = nullptr;
+  V* S = nullptr;
+  V* A = nullptr;
+  V* Tm = nullptr;
+  V* dE_next = nullptr;
+  V* dE_cur = nullptr;
+  V* dT = nullptr;
+  V* dA = nullptr;
+  V* dS = nullptr;
+  V* ab = nullptr;  // a_i, b_i of the last layer (2N)
+  // Gradient accumulators per lane, [set][D·D], w.r.t. the merged M and U.
+  V* dM = nullptr;
+  V* dU = nullptr;
+
+  static long scratch_size(int D, int N, int K) {
+    const long t = static_cast<long>(N + 1) * D, m = static_cast<long>(D) * D;
+    return (K - 1) * t + 3 * (K - 1) * m + 2 * t + 3 * m + 2 * N;
+  }
+  void bind(V* scratch) {
+    const int D = width();
+    const long t = static_cast<long>(N + 1) * D, m = static_cast<long>(D) * D;
+    E = scratch;
+    S = E + (K - 1) * t;
+    A = S + (K - 1) * m;
+    Tm = A + (K - 1) * m;
+    dE_next = Tm + (K - 1) * m;
+    dE_cur = dE_next + t;
+    dT = dE_cur + t;
+    dA = dT + m;
+    dS = dA + m;
+    ab = dS + m;
+  }
+
+  int set_of(int layer) const { return recurrent ? 0 : layer; }
+  const V* M_of(int layer) const { return M + static_cast<long>(set_of(layer)) * width() * width(); }
+  const V* U_of(int layer) const { return U + static_cast<long>(set_of(layer)) * width() * width(); }
+  V* dM_of(int layer) const { return dM + static_cast<long>(set_of(layer)) * width() * width(); }
+  V* dU_of(int layer) const { return dU + static_cast<long>(set_of(layer)) * width() * width(); }
+  V* E_of(int layer) const {
+    return layer == 0 ? E0 : E + static_cast<long>(layer - 1) * (N + 1) * width();
+  }
+
+  /// Layers 0..K−2 (all tokens are updated): E[l+1] = E[l] + U S M E[l]; keeps S, A = S M
+  /// and T = U A for the backward pass.
+  void forward_full(int l) const {
+    const int D = width();
+    const long m = static_cast<long>(D) * D;
+    const V* El = E_of(l);
+    V* Sl = S + l * m;
+    V* Al = A + l * m;
+    V* Tl = Tm + l * m;
+    // S(r, c) = Σ_i E(i, r) E(i, c)
+    lane_gemm<kD>(D, N, D, El, 1, D, El, D, 1, Sl, D, 1, Init::zero);
+    // A = S M
+    lane_gemm<kD>(D, D, D, Sl, D, 1, M_of(l), D, 1, Al, D, 1, Init::zero);
+    // T = U A
+    lane_gemm<kD>(D, D, D, U_of(l), D, 1, Al, D, 1, Tl, D, 1, Init::zero);
+    // E'(j, r) = E(j, r) + Σ_c E(j, c) T(r, c)
+    lane_gemm<kD>(N + 1, D, D, El, D, 1, Tl, 1, D, E_of(l + 1), D, 1, Init::from, El);
+  }
+
+  /// Backward of full layer l from d_out (gradient w.r.t. E[l+1]); accumulates dM, dU of its
+  /// weight set and, if d_in is not null, writes the gradient w.r.t. E[l] there.
+  void backward_full(int l, const V* d_out, V* d_in) const {
+    const int D = width();
+    const long m = static_cast<long>(D) * D;
+    const V* El = E_of(l);
+    const V* Sl = S + l * m;
+    const V* Al = A + l * m;
+    const V* Tl = Tm + l * m;
+    // dT(r, c) = Σ_j dE'(j, r) E(j, c)
+    lane_gemm<kD>(D, N + 1, D, d_out, 1, D, El, D, 1, dT, D, 1, Init::zero);
+    // dU(r, k) += Σ_c dT(r, c) A(k, c)
+    lane_gemm<kD>(D, D, D, dT, D, 1, Al, 1, D, dU_of(l), D, 1, Init::accumulate);
+    // dA(k, c) = Σ_r U(r, k) dT(r, c)
+    lane_gemm<kD>(D, D, D, U_of(l), 1, D, dT, D, 1, dA, D, 1, Init::zero);
+    // dM(k, c) += Σ_r S(r, k) dA(r, c)
+    lane_gemm<kD>(D, D, D, Sl, 1, D, dA, D, 1, dM_of(l), D, 1, Init::accumulate);
+    if (d_in == nullptr) return;
+    // dE(j, c) = dE'(j, c) + Σ_r dE'(j, r) T(r, c)
+    lane_gemm<kD>(N + 1, D, D, d_out, D, 1, Tl, D, 1, d_in, D, 1, Init::from, d_out);
+    // dS(r, k) = Σ_c dA(r, c) M(k, c), then its symmetric part Q = dS + dSᵀ (in place)
+    lane_gemm<kD>(D, D, D, dA, D, 1, M_of(l), 1, D, dS, D, 1, Init::zero);
+    for (int r = 0; r < D; ++r)
+      for (int c = r; c < D; ++c) {
+        const V q = dS[r * D + c] + dS[c * D + r];
+        dS[r * D + c] = q;
+        dS[c * D + r] = q;
+      }
+    // dE(i, c) += Σ_r E(i, r) Q(r, c), context tokens only
+    lane_gemm<kD>(N, D, D, El, D, 1, dS, D, 1, d_in, D, 1, Init::accumulate);
+  }
+
+  /// Read-out of the last layer: out = e_q[D−1] + Σ_i a_i b_i with a_i = uᵀe_i (u = U's last
+  /// row) and b_i = e_iᵀ q̃, q̃ = M e_q. Leaves a, b in `ab` and q̃ in `qt`.
+  V last_forward(V* qt) const {
+    const int D = width();
+    const int l = K - 1;
+    const V* El = E_of(l);
+    const V* Ml = M_of(l);
+    const V* u = U_of(l) + (D - 1) * D;
+    const V* eq = El + N * D;
+    // q̃(r) = Σ_c M(r, c) e_q(c)
+    lane_gemm<1>(D, D, 1, Ml, D, 1, eq, 1, 0, qt, 1, 0, Init::zero);
+    V out = eq[D - 1];
+    for (int i = 0; i < N; ++i) {
+      const V* e = El + i * D;
+      V a = u[0] * e[0], b = qt[0] * e[0];
+#pragma GCC unroll 64
+      for (int r = 1; r < D; ++r) {
+        a += u[r] * e[r];
+        b += qt[r] * e[r];
+      }
+      ab[i] = a;
+      ab[N + i] = b;
+      out += a * b;
+    }
+    return out;
+  }
+
+  /// Backward of the last layer for g = ∂L/∂out per lane: accumulates dM and the last row of
+  /// dU; if d_in is not null, writes ∂L/∂E[K−1] there.
+  ///   ∂out/∂u = Σ_i b_i e_i,  ∂out/∂M = (Σ_i a_i e_i) e_qᵀ,
+  ///   ∂out/∂e_i = b_i u + a_i q̃ (i < N),  ∂out/∂e_q = Mᵀ Σ_i a_i e_i + [slot D−1].
+  void last_backward(V g, const V* qt, V* d_in) const {
+    const int D = width();
+    const int l = K - 1;
+    const V* El = E_of(l);
+    const V* Ml = M_of(l);
+    const V* u = U_of(l) + (D - 1) * D;
+    const V* eq = El + N * D;
+    V* dUl = dU_of(l) + (D - 1) * D;
+    V* dMl = dM_of(l);
+    V su[kMaxWidth], sq[kMaxWidth];
+    for (int r = 0; r < D; ++r) su[r] = sq[r] = V{};
+    for (int i = 0; i < N; ++i) {
+      const V* e = El + i * D;
+      const V ga = g * ab[i], gb = g * ab[N + i];
+#pragma GCC unroll 64
+      for (int r = 0; r < D; ++r) su[r] += ga * e[r];
+#pragma GCC unroll 64
+      for (int r = 0; r < D; ++r) sq[r] += gb * e[r];
+    }
+    // su = g Σ a_i e_i = ∂L/∂q̃, sq = g Σ b_i e_i = ∂L/∂u
+    for (int r = 0; r < D; ++r) dUl[r] += sq[r];
+    // dM(r, c) += su(r) e_q(c)
+    lane_gemm<kD>(D, 1, D, su, 1, 0, eq, 0, 1, dMl, D, 1, Init::accumulate);
+    if (d_in == nullptr) return;
+    for (int i = 0; i < N; ++i) {
+      const V gb = g * ab[N + i], ga = g * ab[i];
+      V* de = d_in + i * D;
+#pragma GCC unroll 64
+      for (int r = 0; r < D; ++r) de[r] = gb * u[r] + ga * qt[r];
+    }
+    // dE_q(c) = Σ_r M(r, c) su(r) (+ g at the y-slot: the residual)
+    lane_gemm<kD>(1, D, D, su, 0, 1, Ml, D, 1, d_in + N * D, 0, 1, Init::zero);
+    d_in[N * D + D - 1] += g;
+  }
+
+  /// Forward only: the prediction ŷ = −out of every lane.
+  V predict() const {
+    for (int l = 0; l + 1 < K; ++l) forward_full(l);
+    V qt[kMaxWidth];
+    return -last_forward(qt);
+  }
+
+  /// Forward and backward of one group whose E[0] is filled. `mask` is 1 on real tasks, 0 on
+  /// padding. Returns the masked residual r = ŷ − y; accumulates the gradient of
+  /// 0.5 Σ_lanes r² into dM/dU (unnormalised: the caller divides by the batch size).
+  V train(V target, V mask) const {
+    for (int l = 0; l + 1 < K; ++l) forward_full(l);
+    V qt[kMaxWidth];
+    const V out = last_forward(qt);
+    const V r = (-out - target) * mask;
+    // L = ½ r², ŷ = −out  ⇒  ∂L/∂out = −r
+    V* d_out = dE_next;
+    V* d_in = dE_cur;
+    last_backward(-r, qt, K > 1 ? d_out : nullptr);
+    for (int l = K - 2; l >= 0; --l) {
+      backward_full(l, d_out, l > 0 ? d_in : nullptr);
+      V* t = d_out;
+      d_out = d_in;
+      d_in = t;
+    }
+    return r;
+  }
+};
+
+}  // namespace icgd::train::fast
