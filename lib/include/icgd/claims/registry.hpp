@@ -60,7 +60,7 @@ struct VerifyOptions {
   // runtime symbolic + exact rational, single layer (VO-1, VO-2)
   int nx = 16, ny = 1, n = 32;
   // runtime symbolic + exact rational, stacks (VO-3, VO-3b, VO-4)
-  int stack_nx = 2, stack_ny = 1, stack_n = 3, layers = 3;
+  int stack_nx = 3, stack_ny = 2, stack_n = 4, layers = 3;
   // numeric double (Eigen)
   int numeric_nx = 256, numeric_ny = 1, numeric_n = 1024;
   int rational_instances = 3;
