@@ -135,3 +135,24 @@ TEST_CASE("a custom step objective replaces the default one") {
   CHECK(t.model().params().values() == before);  // zero gradients: Adam does not move
   CHECK(t.history().back().train_loss == 1.5);
 }
+
+TEST_CASE("configurations survive a JSON round trip") {
+  TrainConfig c = TrainConfig::von_oswald(3, true, TaskConfig::paper_linear(5, 7));
+  c.task.input_law = InputLaw::gaussian;
+  c.task.input_covariance = Eigen::MatrixXd::Identity(5, 5) * 2.0;
+  c.task.num_distractors = 2;
+  c.tokens.pos_enc_size = 20;
+  c.model.damping = 0.75;
+  c.model.first_layer_softmax = true;
+  c.optimizer.weight_decay = 1e-4;
+  c.seed = 99;
+  const TrainConfig back = TrainConfig::from_json(nlohmann::json::parse(c.to_json().dump()));
+  CHECK(back.to_json() == c.to_json());
+  CHECK(back.task.input_covariance == c.task.input_covariance);
+  CHECK(back.model.damping == 0.75);
+  CHECK(back.optimizer.clip_global_norm == 10.0);  // ≥ 3 layers: the code's 10
+  CHECK(back.optimizer.learning_rate == 5e-4);
+  CHECK(c.task.describe().find("N(0,Lambda)") != std::string::npos);
+  CHECK(TaskConfig::code_linear().describe().find("U(-0.5,0.5)") != std::string::npos);
+  CHECK(TaskConfig::paper_linear().describe().find("U(-1,1)") != std::string::npos);
+}

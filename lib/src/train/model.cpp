@@ -345,11 +345,15 @@ Eigen::Map<MatrixX<T>> gmap(const ParamStore<T>& s, std::vector<T>& g, int i) {
 }  // namespace
 
 template <class T>
-VectorX<T> Model<T>::forward_task(const Eigen::Ref<const MatrixX<T>>& tokens,
-                                  ModelWorkspace<T>& ws) const {
+MatrixX<T> Model<T>::forward_block(const Eigen::Ref<const MatrixX<T>>& tokens, int seq_len,
+                                   ModelWorkspace<T>& ws) const {
   const ModelConfig& c = config_;
   const ParamStore<T>& S = layer_store();
-  const int L = static_cast<int>(tokens.cols());
+  const int L = seq_len;
+  const int tasks = static_cast<int>(tokens.cols()) / L;
+  if (tasks * L != tokens.cols() || tokens.rows() != c.token_width)
+    throw std::invalid_argument("Model: token block does not match the model / seq_len");
+  ws.seq_len = L;
   const int nl = c.num_layers;
   const T lambda = static_cast<T>(c.damping);
   ws.hidden.resize(static_cast<std::size_t>(nl + 1));
@@ -386,7 +390,7 @@ VectorX<T> Model<T>::forward_task(const Eigen::Ref<const MatrixX<T>>& tokens,
     }
     const AttentionWeights<T> aw{cmap(S, sl.W_Q), cmap(S, sl.W_K), cmap(S, sl.W_V), cmap(S, sl.P),
                                  c.num_heads};
-    attention_forward(aw, *a, num_kv, c.layer_uses_softmax(l), ws.tmp, ws.attn[ul]);
+    attention_forward(aw, *a, num_kv, c.layer_uses_softmax(l), ws.tmp, ws.attn[ul], L);
     if (!c.mlp_blocks) {
       ws.hidden[ul + 1] = h + lambda * ws.tmp;
       continue;
@@ -404,8 +408,11 @@ VectorX<T> Model<T>::forward_task(const Eigen::Ref<const MatrixX<T>>& tokens,
     ws.hidden[ul + 1] = ws.mid[ul] + lambda * ws.tmp;
   }
   const int D = c.hidden_width();
-  return static_cast<T>(c.readout_sign) *
-         ws.hidden[static_cast<std::size_t>(nl)].col(L - 1).segment(D - c.y_dim, c.y_dim);
+  MatrixX<T> pred(c.y_dim, tasks);
+  const T sign = static_cast<T>(c.readout_sign);
+  const MatrixX<T>& last = ws.hidden[static_cast<std::size_t>(nl)];
+  for (int t = 0; t < tasks; ++t) pred.col(t) = sign * last.col(t * L + L - 1).segment(D - c.y_dim, c.y_dim);
+  return pred;
 }
 
 namespace {
@@ -457,13 +464,19 @@ void backprop_layers(const ModelConfig& c, const ParamStore<T>& S, const std::ve
 }  // namespace
 
 template <class T>
-void Model<T>::backward_task(ModelWorkspace<T>& ws, const VectorX<T>& d_pred, std::vector<T>* grad,
-                             MatrixX<T>* d_tokens) const {
+void Model<T>::backward_block(ModelWorkspace<T>& ws, const MatrixX<T>& d_pred, std::vector<T>* grad,
+                              MatrixX<T>* d_tokens) const {
   const ModelConfig& c = config_;
   const int D = c.hidden_width();
-  const int L = static_cast<int>(ws.hidden[0].cols());
-  ws.d_state.setZero(D, L);
-  ws.d_state.col(L - 1).segment(D - c.y_dim, c.y_dim) = static_cast<T>(c.readout_sign) * d_pred;
+  const int cols = static_cast<int>(ws.hidden[0].cols());
+  const int L = ws.seq_len;
+  const int tasks = cols / L;
+  if (d_pred.rows() != c.y_dim || d_pred.cols() != tasks)
+    throw std::invalid_argument("Model::backward_block: d_pred must be y_dim x tasks");
+  ws.d_state.setZero(D, cols);
+  const T sign = static_cast<T>(c.readout_sign);
+  for (int t = 0; t < tasks; ++t)
+    ws.d_state.col(t * L + L - 1).segment(D - c.y_dim, c.y_dim) = sign * d_pred.col(t);
   std::vector<T>* g = grad;
   if (g == nullptr) {
     ws.scratch_grad.assign(layer_store().total_size(), T(0));
@@ -519,13 +532,15 @@ int num_blocks(int batch, int block) { return (batch + block - 1) / block; }
 template <class T>
 MatrixX<T> Model<T>::predict(const TokenBatch<T>& tokens, int threads) const {
   MatrixX<T> out(config_.y_dim, tokens.batch);
+  const int L = tokens.seq_len;
   const int blocks = num_blocks(tokens.batch, kPredictBlock);
   const int nt = effective_threads(blocks, threads);
   std::vector<ModelWorkspace<T>> ws(static_cast<std::size_t>(nt));
   parallel_blocks(blocks, nt, [&](int blk, int t) {
-    const int end = std::min(tokens.batch, (blk + 1) * kPredictBlock);
-    for (int b = blk * kPredictBlock; b < end; ++b)
-      out.col(b) = forward_task(tokens.task(b), ws[static_cast<std::size_t>(t)]);
+    const int b0 = blk * kPredictBlock;
+    const int nb = std::min(tokens.batch, b0 + kPredictBlock) - b0;
+    out.middleCols(b0, nb) =
+        forward_block(tokens.data.middleCols(b0 * L, nb * L), L, ws[static_cast<std::size_t>(t)]);
   });
   return out;
 }
@@ -546,6 +561,7 @@ T Model<T>::loss_and_grad(const TokenBatch<T>& tokens, const MatrixX<T>& targets
   if (targets.cols() != tokens.batch || targets.rows() != config_.y_dim)
     throw std::invalid_argument("Model::loss_and_grad: targets must be y_dim x batch");
   const int B = tokens.batch;
+  const int L = tokens.seq_len;
   const int blocks = num_blocks(B, kGradientBlock);
   const int nt = effective_threads(blocks, threads);
   const std::size_t size = layer_store().total_size();
@@ -557,13 +573,12 @@ T Model<T>::loss_and_grad(const TokenBatch<T>& tokens, const MatrixX<T>& targets
     auto& g = block_grads[static_cast<std::size_t>(blk)];
     g.assign(size, T(0));
     auto& w = ws[static_cast<std::size_t>(t)];
-    const int end = std::min(B, (blk + 1) * kGradientBlock);
+    const int b0 = blk * kGradientBlock;
+    const int nb = std::min(B, b0 + kGradientBlock) - b0;
+    const MatrixX<T> r = forward_block(tokens.data.middleCols(b0 * L, nb * L), L, w) - targets.middleCols(b0, nb);
     long double l = 0;
-    for (int b = blk * kGradientBlock; b < end; ++b) {
-      const VectorX<T> r = forward_task(tokens.task(b), w) - targets.col(b);
-      l += 0.5L * static_cast<long double>(r.squaredNorm());
-      backward_task(w, VectorX<T>(r * inv_b), &g, nullptr);
-    }
+    for (int j = 0; j < nb; ++j) l += 0.5L * static_cast<long double>(r.col(j).squaredNorm());
+    backward_block(w, MatrixX<T>(r * inv_b), &g, nullptr);
     block_loss[static_cast<std::size_t>(blk)] = l;
   });
   // Fixed-order reduction: block 0, 1, 2, … regardless of which thread computed which.
@@ -581,20 +596,22 @@ T Model<T>::loss_and_grad(const TokenBatch<T>& tokens, const MatrixX<T>& targets
 template <class T>
 MatrixX<T> Model<T>::query_sensitivity(const TokenBatch<T>& tokens, int rows, int threads) const {
   MatrixX<T> out(rows, tokens.batch);
+  const int L = tokens.seq_len;
   const int blocks = num_blocks(tokens.batch, kPredictBlock);
   const int nt = effective_threads(blocks, threads);
   std::vector<ModelWorkspace<T>> ws(static_cast<std::size_t>(nt));
-  VectorX<T> e0 = VectorX<T>::Zero(config_.y_dim);
-  e0(0) = T(1);
   parallel_blocks(blocks, nt, [&](int blk, int t) {
     auto& w = ws[static_cast<std::size_t>(t)];
+    const int b0 = blk * kPredictBlock;
+    const int nb = std::min(tokens.batch, b0 + kPredictBlock) - b0;
+    forward_block(tokens.data.middleCols(b0 * L, nb * L), L, w);
+    // ŷ_0 of different tasks depend on disjoint inputs, so one backward with d ŷ_0 = 1 for every
+    // task gives every task's sensitivity at once.
+    MatrixX<T> d_pred = MatrixX<T>::Zero(config_.y_dim, nb);
+    d_pred.row(0).setOnes();
     MatrixX<T> d_tokens;
-    const int end = std::min(tokens.batch, (blk + 1) * kPredictBlock);
-    for (int b = blk * kPredictBlock; b < end; ++b) {
-      forward_task(tokens.task(b), w);
-      backward_task(w, e0, nullptr, &d_tokens);
-      out.col(b) = d_tokens.col(tokens.seq_len - 1).head(rows);
-    }
+    backward_block(w, d_pred, nullptr, &d_tokens);
+    for (int j = 0; j < nb; ++j) out.col(b0 + j) = d_tokens.col(j * L + L - 1).head(rows);
   });
   return out;
 }
@@ -602,6 +619,7 @@ MatrixX<T> Model<T>::query_sensitivity(const TokenBatch<T>& tokens, int rows, in
 template <class T>
 MatrixX<T> Model<T>::predict_per_layer(const TokenBatch<T>& tokens, int threads) const {
   const int nl = config_.num_layers;
+  const int L = tokens.seq_len;
   MatrixX<T> out(nl + 1, tokens.batch);
   const int blocks = num_blocks(tokens.batch, kPredictBlock);
   const int nt = effective_threads(blocks, threads);
@@ -610,12 +628,12 @@ MatrixX<T> Model<T>::predict_per_layer(const TokenBatch<T>& tokens, int threads)
   const T sign = static_cast<T>(config_.readout_sign);
   parallel_blocks(blocks, nt, [&](int blk, int t) {
     auto& w = ws[static_cast<std::size_t>(t)];
-    const int end = std::min(tokens.batch, (blk + 1) * kPredictBlock);
-    for (int b = blk * kPredictBlock; b < end; ++b) {
-      forward_task(tokens.task(b), w);
+    const int b0 = blk * kPredictBlock;
+    const int nb = std::min(tokens.batch, b0 + kPredictBlock) - b0;
+    forward_block(tokens.data.middleCols(b0 * L, nb * L), L, w);
+    for (int j = 0; j < nb; ++j)
       for (int l = 0; l <= nl; ++l)
-        out(l, b) = sign * w.hidden[static_cast<std::size_t>(l)](slot, tokens.seq_len - 1);
-    }
+        out(l, b0 + j) = sign * w.hidden[static_cast<std::size_t>(l)](slot, j * L + L - 1);
   });
   return out;
 }

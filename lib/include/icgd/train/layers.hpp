@@ -32,6 +32,9 @@ using InRef = Eigen::Ref<const LMat<std::type_identity_t<T>>>;
 // The output is the update only (the model adds the residual). num_kv = L − 1 keeps the query
 // (last token) out of keys and values (von Oswald, theory §G item 3); num_kv = L includes it.
 // Shapes: W_Q, W_K, W_V: (H·k) × D;  P: D × (H·k).
+// `input` may hold several tasks side by side (seq_len columns each; seq_len = 0 means one
+// task): the projections are then single large matrix products and only the attention core
+// runs per task. Tasks never attend to each other.
 // ---------------------------------------------------------------------------------------------
 
 template <class T>
@@ -47,82 +50,95 @@ struct AttentionGrads {
 
 template <class T>
 struct AttentionCache {
-  LMat<T> input;              // D × L
-  LMat<T> Q;                  // (H·k) × L
-  LMat<T> K, V;               // (H·k) × num_kv
-  std::vector<LMat<T>> attn;  // per head: num_kv × L (logits for linear, probabilities for softmax)
-  LMat<T> heads_out;          // (H·k) × L
-  int num_kv = 0;
+  LMat<T> input;              // D × (tasks·L)
+  LMat<T> Q, K, V;            // (H·k) × (tasks·L); K, V are only read on key/value columns
+  std::vector<LMat<T>> attn;  // per head: num_kv × (tasks·L) (logits if linear, probabilities if softmax)
+  LMat<T> heads_out;          // (H·k) × (tasks·L)
+  LMat<T> d_heads, dQ, dK, dV, dA;  // backward scratch
+  int num_kv = 0, seq_len = 0;
   bool softmax = false;
 };
 
 template <class T>
-void attention_forward(const AttentionWeights<T>& w, const InRef<T>& input,
-                       int num_kv, bool softmax, LMat<T>& out, AttentionCache<T>& cache) {
-  const int L = static_cast<int>(input.cols());
+void attention_forward(const AttentionWeights<T>& w, const InRef<T>& input, int num_kv, bool softmax,
+                       LMat<T>& out, AttentionCache<T>& cache, int seq_len = 0) {
+  const int cols = static_cast<int>(input.cols());
+  const int L = seq_len > 0 ? seq_len : cols;
+  const int tasks = cols / L;
   const int H = w.num_heads;
   const int k = static_cast<int>(w.W_Q.rows()) / H;
   cache.input = input;
   cache.num_kv = num_kv;
+  cache.seq_len = L;
   cache.softmax = softmax;
   cache.Q.noalias() = w.W_Q * input;
-  cache.K.noalias() = w.W_K * input.leftCols(num_kv);
-  cache.V.noalias() = w.W_V * input.leftCols(num_kv);
+  cache.K.noalias() = w.W_K * input;
+  cache.V.noalias() = w.W_V * input;
   cache.attn.resize(static_cast<std::size_t>(H));
-  cache.heads_out.resize(H * k, L);
+  cache.heads_out.resize(H * k, cols);
   const T scale = T(1) / std::sqrt(static_cast<T>(k));
   for (int h = 0; h < H; ++h) {
     LMat<T>& A = cache.attn[static_cast<std::size_t>(h)];
-    A.noalias() = cache.K.middleRows(h * k, k).transpose() * cache.Q.middleRows(h * k, k);
-    if (softmax) {
-      for (int j = 0; j < L; ++j) {
-        auto col = A.col(j);
-        col *= scale;
-        const T m = col.maxCoeff();
-        col = (col.array() - m).exp().matrix();
-        col /= col.sum();
+    A.resize(num_kv, cols);
+    for (int t = 0; t < tasks; ++t) {
+      const int c0 = t * L;
+      auto At = A.middleCols(c0, L);
+      At.noalias() = cache.K.block(h * k, c0, k, num_kv).transpose() * cache.Q.block(h * k, c0, k, L);
+      if (softmax) {
+        for (int j = 0; j < L; ++j) {
+          auto col = At.col(j);
+          col *= scale;
+          const T m = col.maxCoeff();
+          col = (col.array() - m).exp().matrix();
+          col /= col.sum();
+        }
       }
+      cache.heads_out.block(h * k, c0, k, L).noalias() = cache.V.block(h * k, c0, k, num_kv) * At;
     }
-    cache.heads_out.middleRows(h * k, k).noalias() = cache.V.middleRows(h * k, k) * A;
   }
   out.noalias() = w.P * cache.heads_out;
 }
 
 template <class T>
-void attention_backward(const AttentionWeights<T>& w, const AttentionCache<T>& cache,
-                        const InRef<T>& d_out, AttentionGrads<T>& g,
-                        LMat<T>& d_input) {
-  const int L = static_cast<int>(cache.input.cols());
+void attention_backward(const AttentionWeights<T>& w, AttentionCache<T>& cache, const InRef<T>& d_out,
+                        AttentionGrads<T>& g, LMat<T>& d_input) {
+  const int cols = static_cast<int>(cache.input.cols());
+  const int L = cache.seq_len;
+  const int tasks = cols / L;
   const int M = cache.num_kv;
   const int H = w.num_heads;
   const int k = static_cast<int>(w.W_Q.rows()) / H;
   const T scale = T(1) / std::sqrt(static_cast<T>(k));
   g.P.noalias() += d_out * cache.heads_out.transpose();
-  const LMat<T> d_heads = w.P.transpose() * d_out;  // (H·k) × L
-  LMat<T> dQ(H * k, L), dK(H * k, M), dV(H * k, M);
-  LMat<T> dA;
+  cache.d_heads.noalias() = w.P.transpose() * d_out;  // (H·k) × cols
+  cache.dQ.resize(H * k, cols);
+  cache.dK.setZero(H * k, cols);  // query columns stay zero when it is no key/value
+  cache.dV.setZero(H * k, cols);
   for (int h = 0; h < H; ++h) {
     const LMat<T>& A = cache.attn[static_cast<std::size_t>(h)];
-    const auto dO = d_heads.middleRows(h * k, k);
-    dV.middleRows(h * k, k).noalias() = dO * A.transpose();
-    dA.noalias() = cache.V.middleRows(h * k, k).transpose() * dO;  // M × L
-    if (cache.softmax) {
-      // d logits = A ⊙ (dA − Σ_i A_i dA_i), then the 1/√k of the logits.
-      for (int j = 0; j < L; ++j) {
-        const T dot = A.col(j).dot(dA.col(j));
-        dA.col(j) = (A.col(j).array() * (dA.col(j).array() - dot) * scale).matrix();
+    for (int t = 0; t < tasks; ++t) {
+      const int c0 = t * L;
+      const auto At = A.middleCols(c0, L);
+      const auto dO = cache.d_heads.block(h * k, c0, k, L);
+      cache.dV.block(h * k, c0, k, M).noalias() = dO * At.transpose();
+      cache.dA.noalias() = cache.V.block(h * k, c0, k, M).transpose() * dO;  // M × L
+      if (cache.softmax) {
+        // d logits = A ⊙ (dA − Σ_i A_i dA_i), then the 1/√k of the logits.
+        for (int j = 0; j < L; ++j) {
+          const T dot = At.col(j).dot(cache.dA.col(j));
+          cache.dA.col(j) = (At.col(j).array() * (cache.dA.col(j).array() - dot) * scale).matrix();
+        }
       }
+      cache.dQ.block(h * k, c0, k, L).noalias() = cache.K.block(h * k, c0, k, M) * cache.dA;
+      cache.dK.block(h * k, c0, k, M).noalias() = cache.Q.block(h * k, c0, k, L) * cache.dA.transpose();
     }
-    dQ.middleRows(h * k, k).noalias() = cache.K.middleRows(h * k, k) * dA;
-    dK.middleRows(h * k, k).noalias() = cache.Q.middleRows(h * k, k) * dA.transpose();
   }
-  const auto kv_input = cache.input.leftCols(M);
-  g.W_Q.noalias() += dQ * cache.input.transpose();
-  g.W_K.noalias() += dK * kv_input.transpose();
-  g.W_V.noalias() += dV * kv_input.transpose();
-  d_input.noalias() = w.W_Q.transpose() * dQ;
-  d_input.leftCols(M).noalias() += w.W_K.transpose() * dK;
-  d_input.leftCols(M).noalias() += w.W_V.transpose() * dV;
+  g.W_Q.noalias() += cache.dQ * cache.input.transpose();
+  g.W_K.noalias() += cache.dK * cache.input.transpose();
+  g.W_V.noalias() += cache.dV * cache.input.transpose();
+  d_input.noalias() = w.W_Q.transpose() * cache.dQ;
+  d_input.noalias() += w.W_K.transpose() * cache.dK;
+  d_input.noalias() += w.W_V.transpose() * cache.dV;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -112,6 +112,7 @@ struct ModelWorkspace {
   std::vector<AttentionCache<T>> attn;
   std::vector<MlpCache<T>> mlp;
   MatrixX<T> tmp, tmp2, d_state, d_tmp, d_tmp2;
+  int seq_len = 0;
   std::vector<T> scratch_grad;  ///< parameter gradients nobody asked for (sensitivities)
 };
 
@@ -148,15 +149,25 @@ class Model {
   /// component; row 0 is the read-out of the state entering layer 0.
   MatrixX<T> predict_per_layer(const TokenBatch<T>& tokens, int threads = 1) const;
 
-  // ----- single-task primitives (tests, metrics, the copy diagnostic) -----
-  /// Forward of one task; returns ŷ (y_dim). Fills ws.
-  VectorX<T> forward_task(const Eigen::Ref<const MatrixX<T>>& tokens, ModelWorkspace<T>& ws) const;
-  /// Backward of one task from dL/dŷ; accumulates into grad (full parameter layout, see
-  /// below) and writes dL/d(tokens) into d_tokens when non-null.
+  // ----- primitives on a block of tasks (tests, metrics, the copy diagnostic, fast paths) ----
+  /// Forward of the tasks in `tokens` (width × (n·seq_len), tasks side by side); returns ŷ,
+  /// y_dim × n. Fills ws (hidden states are hidden_width × (n·seq_len)).
+  MatrixX<T> forward_block(const Eigen::Ref<const MatrixX<T>>& tokens, int seq_len,
+                           ModelWorkspace<T>& ws) const;
+  /// Backward from dL/dŷ (y_dim × n); accumulates into grad (expanded layout, see below) and
+  /// writes dL/d(tokens) into d_tokens when non-null. Requires forward_block first.
+  void backward_block(ModelWorkspace<T>& ws, const MatrixX<T>& d_pred, std::vector<T>* grad,
+                      MatrixX<T>* d_tokens) const;
+  /// One task (seq_len = tokens.cols()).
+  VectorX<T> forward_task(const Eigen::Ref<const MatrixX<T>>& tokens, ModelWorkspace<T>& ws) const {
+    return forward_block(tokens, static_cast<int>(tokens.cols()), ws).col(0);
+  }
   void backward_task(ModelWorkspace<T>& ws, const VectorX<T>& d_pred, std::vector<T>* grad,
-                     MatrixX<T>* d_tokens) const;
+                     MatrixX<T>* d_tokens) const {
+    backward_block(ws, MatrixX<T>(d_pred), grad, d_tokens);
+  }
   /// Vector–Jacobian product from the hidden state after layer `layer` (0-based) back to the
-  /// input tokens, with cotangent `d_hidden` (hidden_width × L). Requires a forward_task first.
+  /// input tokens, with cotangent `d_hidden` (hidden_width × columns). Requires a forward first.
   void vjp_from_layer(ModelWorkspace<T>& ws, int layer, const MatrixX<T>& d_hidden,
                       MatrixX<T>& d_tokens) const;
 
