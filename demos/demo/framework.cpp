@@ -17,8 +17,8 @@ std::vector<DemoSpec>& demo_registry() {
 }
 
 InputRange parse_input_range(const std::string& text) {
-  if (text == "code") return {0.5, "U(−0.5, 0.5) (reference-code default, theory.md §0 item 6)"};
-  if (text == "paper") return {1.0, "U(−1, 1) (paper text, theory.md §0 item 6)"};
+  if (text == "code") return {0.5, "U(−0.5, 0.5) (reference-code default, theory.md §0 item 6)", "U(−0.5, 0.5)"};
+  if (text == "paper") return {1.0, "U(−1, 1) (paper text, theory.md §0 item 6)", "U(−1, 1)"};
   std::size_t used = 0;
   double a = 0;
   try {
@@ -30,7 +30,7 @@ InputRange parse_input_range(const std::string& text) {
     throw cli::InputError(fmt::format("--input-range '{}': expected code, paper or a positive half-width a (x ~ U(-a, a))", text));
   if (a == 0.5) return parse_input_range("code");
   if (a == 1.0) return parse_input_range("paper");
-  return {a, fmt::format("U(−{0}, {0}) (custom)", a)};
+  return {a, fmt::format("U(−{0}, {0}) (custom)", a), fmt::format("U(−{0}, {0})", a)};
 }
 
 nlohmann::json to_json(const Check& check) {
@@ -89,6 +89,8 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
   app.add_flag("--no-plots", options.no_plots, "Do not run gnuplot (plots.gp is still written)");
   app.add_option("--plot-format", options.plot_format, "Figure format")->check(CLI::IsMember({"png", "svg"}));
   app.add_flag("--no-progress", options.no_progress, "No progress bar on stderr");
+  app.add_flag("--no-fast", options.no_fast,
+               "Train linear-attention models with the general layer-by-layer engine instead of the fast path");
 }
 
 nlohmann::json run_demo(const DemoSpec& spec, const DemoRunner& runner, const CommonOptions& options, io::RunDirectory run) {

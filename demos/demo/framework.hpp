@@ -37,13 +37,15 @@ struct CommonOptions {
   bool no_plots = false;           ///< --no-plots: write plots.gp but do not run gnuplot
   std::string plot_format = "png";  ///< --plot-format png|svg
   bool no_progress = false;        ///< --no-progress
+  bool no_fast = false;            ///< --no-fast: train LSA models with the general engine only
 };
 
 /// x ~ U(−a, a)^d (theory.md §0 item 6, A.1): the reference code's default a = 0.5 (its
 /// `input_range = 1.0` is the full width), the paper's text a = 1.
 struct InputRange {
   double half_width;
-  std::string label;  ///< e.g. "U(−0.5, 0.5) (reference-code default)"
+  std::string label;  ///< e.g. "U(−0.5, 0.5) (reference-code default, theory.md §0 item 6)"
+  std::string short_label;  ///< e.g. "U(−0.5, 0.5)"
 };
 [[nodiscard]] InputRange parse_input_range(const std::string& text);  // throws cli::InputError
 
