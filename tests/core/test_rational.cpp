@@ -62,3 +62,16 @@ TEST_CASE("Rational overflow: a compile error in constant evaluation") {
   static_assert(!is_constant_expression<overflows_in_product>(0));
   CHECK(fine() == Rational(INT64_MAX));
 }
+
+TEST_CASE("Rational: the cross-reduced product equals the definition on random samples") {
+  // Would catch a product that skips normalisation wrongly (it relies on reduced operands).
+  std::uint64_t s = 12345;
+  auto next = [&s] { s = s * 6364136223846793005ULL + 1442695040888963407ULL; return s >> 33; };
+  for (int i = 0; i < 20000; ++i) {
+    const Rational a(static_cast<std::int64_t>(next() % 2001) - 1000, static_cast<std::int64_t>(next() % 999) + 1);
+    const Rational b(static_cast<std::int64_t>(next() % 2001) - 1000, static_cast<std::int64_t>(next() % 999) + 1);
+    const Rational by_definition(a.num() * b.num(), a.den() * b.den());
+    REQUIRE(a * b == by_definition);
+    REQUIRE((a * b).den() > 0);
+  }
+}

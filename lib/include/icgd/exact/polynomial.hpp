@@ -200,6 +200,18 @@ class Polynomial {
   friend constexpr Polynomial operator*(const Polynomial& a, const Polynomial& b) {
     Polynomial r;
     if (a.is_zero() || b.is_zero()) return r;
+    // A single term times a polynomial (the η/N of P, a damping λ, a scalar weight): scale each
+    // term; the result is usually still sorted, which canonicalise() notices without sorting.
+    if (a.terms_.size() == 1 || b.terms_.size() == 1) {
+      const Term& single = a.terms_.size() == 1 ? a.terms_[0] : b.terms_[0];
+      const Polynomial& other = a.terms_.size() == 1 ? b : a;
+      if (single.monomial.degree() == 0) return single.coefficient * other;
+      r.terms_.reserve(other.terms_.size());
+      for (const auto& t : other.terms_)
+        r.terms_.push_back({single.monomial * t.monomial, single.coefficient * t.coefficient});
+      r.canonicalise();
+      return r;
+    }
     r.terms_.reserve(a.terms_.size() * b.terms_.size());
     for (const auto& ta : a.terms_)
       for (const auto& tb : b.terms_)
@@ -279,8 +291,9 @@ class Polynomial {
  private:
   // Sort by monomial, combine like terms, drop zeros: the canonical form.
   constexpr void canonicalise() {
-    std::sort(terms_.begin(), terms_.end(),
-              [](const Term& a, const Term& b) { return a.monomial < b.monomial; });
+    auto by_monomial = [](const Term& a, const Term& b) { return a.monomial < b.monomial; };
+    if (!std::is_sorted(terms_.begin(), terms_.end(), by_monomial))
+      std::sort(terms_.begin(), terms_.end(), by_monomial);
     std::size_t out = 0;
     for (std::size_t k = 0; k < terms_.size();) {
       Term acc = terms_[k];

@@ -40,6 +40,16 @@ constexpr i128 gcd128(i128 a, i128 b) {
   }
   return a;
 }
+constexpr std::int64_t gcd64(std::int64_t a, std::int64_t b) {
+  std::uint64_t x = a < 0 ? 0 - static_cast<std::uint64_t>(a) : static_cast<std::uint64_t>(a);
+  std::uint64_t y = b < 0 ? 0 - static_cast<std::uint64_t>(b) : static_cast<std::uint64_t>(b);
+  while (y != 0) {
+    const std::uint64_t t = x % y;
+    x = y;
+    y = t;
+  }
+  return static_cast<std::int64_t>(x);  // operands exclude INT64_MIN, so this fits
+}
 constexpr i128 int64_max = INT64_MAX;
 constexpr bool fits_int64(i128 v) { return v <= int64_max && v >= -int64_max; }
 }  // namespace detail
@@ -77,11 +87,12 @@ class Rational {
     using detail::i128;
     if (a.num_ == 0 || b.num_ == 0) return Rational{};
     if (a.den_ == 1 && b.den_ == 1) return from_integer(i128{a.num_} * b.num_);
-    // Cross-reduce first so that products of already reduced fractions stay small.
-    const i128 g1 = detail::gcd128(a.num_, b.den_);
-    const i128 g2 = detail::gcd128(b.num_, a.den_);
-    return from_wide((i128{a.num_} / g1) * (i128{b.num_} / g2),
-                     (i128{a.den_} / g2) * (i128{b.den_} / g1));
+    // Cross-reduce first so that products of already reduced fractions stay small. The
+    // operands are int64, so 64-bit gcds suffice, and the result is then already in lowest
+    // terms (gcd(a.num, a.den) = gcd(b.num, b.den) = 1): no third gcd is needed.
+    const std::int64_t g1 = detail::gcd64(a.num_, b.den_);
+    const std::int64_t g2 = detail::gcd64(b.num_, a.den_);
+    return from_reduced(i128{a.num_ / g1} * (b.num_ / g2), i128{a.den_ / g2} * (b.den_ / g1));
   }
   friend constexpr Rational operator/(const Rational& a, const Rational& b) {
     return a * b.reciprocal();
@@ -133,6 +144,15 @@ class Rational {
     if (!detail::fits_int64(n)) throw rational_overflow("Rational overflow: result does not fit in int64");
     Rational r;
     r.num_ = static_cast<std::int64_t>(n);
+    return r;
+  }
+  // n/d with gcd(n, d) = 1 and d > 0 already: only the range is checked.
+  static constexpr Rational from_reduced(detail::i128 n, detail::i128 d) {
+    if (!detail::fits_int64(n) || !detail::fits_int64(d))
+      throw rational_overflow("Rational overflow: result does not fit in int64");
+    Rational r;
+    r.num_ = static_cast<std::int64_t>(n);
+    r.den_ = static_cast<std::int64_t>(d);
     return r;
   }
   static constexpr Rational from_wide(detail::i128 n, detail::i128 d) {

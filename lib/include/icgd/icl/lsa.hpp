@@ -42,7 +42,10 @@ constexpr Mat<T, D, Cols> lsa_forward(const Mat<T, D, Cols>& E,
     const auto queries = h.W_Q * E;
     const auto scores = keys.transpose() * queries;  // (N+1) × (N+1): k_iᵀ q_j
     const auto update = h.P * ((h.W_V * E_kv) * scores);
-    out += damping * update;
+    if (damping == scalar_traits<T>::one())
+      out += update;  // the undamped layer: no multiplication by 1 (costly for Polynomial)
+    else
+      out += damping * update;
   }
   return out;
 }
