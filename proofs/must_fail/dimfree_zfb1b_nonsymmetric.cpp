@@ -1,0 +1,7 @@
+// Negative control ZFB-1b (theory.md B.4): ZFB-1 needs G symmetric; with a general G the layer
+// predicts x_qᵀ Gᵀ Ŝ w. Claiming x_qᵀ G Ŝ w must be refused.
+// expect-error: static assertion failed: ZFB-1b
+#include "icgd/dimfree/claims.hpp"
+
+static_assert(icgd::dimfree::holds<icgd::dimfree::claims::zfb1b>(),
+              "ZFB-1b: non-symmetric G claimed to give x_q^T G S_M w");
