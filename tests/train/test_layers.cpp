@@ -138,6 +138,12 @@ TEST_CASE("MLP backward = finite differences (with and without biases)") {
     MatL out, dX;
     MlpCache<LD> cache;
     mlp_forward(weights(), X, out, cache);
+    // Independent reference for the forward: the scalar gelu() applied entry by entry.
+    MatL pre = W1 * X;
+    if (bias) pre.colwise() += b1.col(0);
+    MatL ref = W2 * pre.unaryExpr([](LD z) { return gelu(z); });
+    if (bias) ref.colwise() += b2.col(0);
+    CHECK(relative_error(out, ref) < 1e-15L);
     MatL g1 = MatL::Zero(hidden, in), g2 = MatL::Zero(outd, hidden);
     MatL gb1 = MatL::Zero(b1.rows(), b1.cols()), gb2 = MatL::Zero(b2.rows(), b2.cols());
     MlpGrads<LD> g{Eigen::Map<MatL>(g1.data(), hidden, in), Eigen::Map<MatL>(gb1.data(), gb1.rows(), gb1.cols()),
@@ -206,4 +212,17 @@ TEST_CASE("linear (embedding) backward = finite differences") {
   CHECK(relative_error(gW, numeric_gradient(W, f)) < kTolerance);
   CHECK(relative_error(gb, numeric_gradient(b, f)) < kTolerance);
   CHECK(relative_error(dX, numeric_gradient(X, f)) < kTolerance);
+}
+
+TEST_CASE("float MLP: the vectorised GELU agrees with the scalar formula") {
+  std::mt19937_64 gen(10);
+  const MatL W1 = random_matrix(gen, 16, 4), W2 = random_matrix(gen, 3, 16, 0.3L), X = random_matrix(gen, 4, 9, 2.0L);
+  const LMat<float> W1f = W1.cast<float>(), W2f = W2.cast<float>(), Xf = X.cast<float>(), none(0, 0);
+  MlpWeights<float> w{Eigen::Map<const LMat<float>>(W1f.data(), 16, 4), Eigen::Map<const LMat<float>>(none.data(), 0, 0),
+                      Eigen::Map<const LMat<float>>(W2f.data(), 3, 16), Eigen::Map<const LMat<float>>(none.data(), 0, 0)};
+  LMat<float> out;
+  MlpCache<float> cache;
+  mlp_forward(w, Xf, out, cache);
+  const MatL ref = W2f.cast<LD>() * (W1f.cast<LD>() * Xf.cast<LD>()).unaryExpr([](LD z) { return gelu(z); });
+  CHECK(static_cast<double>(relative_error(out.cast<LD>(), ref)) < 1e-6);
 }

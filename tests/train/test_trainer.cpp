@@ -156,3 +156,27 @@ TEST_CASE("configurations survive a JSON round trip") {
   CHECK(TaskConfig::code_linear().describe().find("U(-0.5,0.5)") != std::string::npos);
   CHECK(TaskConfig::paper_linear().describe().find("U(-1,1)") != std::string::npos);
 }
+
+TEST_CASE("Adam(W) with global-norm clipping: one step by hand (optax semantics)") {
+  AdamConfig c;
+  c.learning_rate = 0.1;
+  c.clip_global_norm = 1.0;
+  c.weight_decay = 0.5;
+  Adam<double> adam(c, 2);
+  std::vector<double> p{1.0, -2.0}, g{3.0, 4.0};
+  const double norm = adam.step(p, g);
+  CHECK(norm == doctest::Approx(5.0));
+  CHECK(g[0] == doctest::Approx(0.6));  // clipped to norm 1
+  CHECK(g[1] == doctest::Approx(0.8));
+  // Step 1: m̂ = g, v̂ = g², update = g/(|g| + ε) + wd·p.
+  CHECK(p[0] == doctest::Approx(1.0 - 0.1 * (0.6 / (0.6 + 1e-8) + 0.5 * 1.0)));
+  CHECK(p[1] == doctest::Approx(-2.0 - 0.1 * (0.8 / (0.8 + 1e-8) + 0.5 * -2.0)));
+  // Step 2 with a small gradient (no clipping): bias-corrected moments.
+  std::vector<double> g2{0.1, -0.1};
+  const double p0 = p[0];
+  adam.step(p, g2);
+  const double m = (0.9 * 0.1 * 0.6 + 0.1 * 0.1) / (1 - 0.81);
+  const double v = (0.999 * 0.001 * 0.36 + 0.001 * 0.01) / (1 - 0.999 * 0.999);
+  CHECK(p[0] == doctest::Approx(p0 - 0.1 * (m / (std::sqrt(v) + 1e-8) + 0.5 * p0)));
+  CHECK(adam.steps() == 2);
+}

@@ -177,6 +177,8 @@ struct MlpGrads {
 template <class T>
 struct MlpCache {
   LMat<T> input, pre, act;  // pre = W1 X + b1, act = gelu(pre)
+  LMat<T> tanh_u;           // tanh(√(2/π)(z + 0.044715 z³)), reused by the backward pass
+  LMat<T> d_pre;            // backward scratch
 };
 
 template <class T>
@@ -185,18 +187,28 @@ void mlp_forward(const MlpWeights<T>& w, const InRef<T>& input, LMat<T>& out,
   cache.input = input;
   cache.pre.noalias() = w.W1 * input;
   if (w.b1.size() > 0) cache.pre.colwise() += w.b1.col(0);
-  cache.act = cache.pre.unaryExpr([](T z) { return gelu(z); });
+  // Array form of gelu() so that Eigen vectorises tanh (float/double); tanh is kept for backward.
+  const T c = std::sqrt(T(2) / T(3.14159265358979323846264338327950288L));
+  const auto z = cache.pre.array();
+  cache.tanh_u = (c * (z + T(0.044715) * z * z * z)).tanh().matrix();
+  cache.act = (T(0.5) * z * (T(1) + cache.tanh_u.array())).matrix();
   out.noalias() = w.W2 * cache.act;
   if (w.b2.size() > 0) out.colwise() += w.b2.col(0);
 }
 
 template <class T>
-void mlp_backward(const MlpWeights<T>& w, const MlpCache<T>& cache,
-                  const InRef<T>& d_out, MlpGrads<T>& g, LMat<T>& d_input) {
+void mlp_backward(const MlpWeights<T>& w, MlpCache<T>& cache, const InRef<T>& d_out,
+                  MlpGrads<T>& g, LMat<T>& d_input) {
   g.W2.noalias() += d_out * cache.act.transpose();
   if (g.b2.size() > 0) g.b2.col(0) += d_out.rowwise().sum();
-  LMat<T> d_pre = w.W2.transpose() * d_out;
-  d_pre.array() *= cache.pre.unaryExpr([](T z) { return gelu_derivative(z); }).array();
+  LMat<T>& d_pre = cache.d_pre;
+  d_pre.noalias() = w.W2.transpose() * d_out;
+  // gelu'(z) = ½(1 + t) + ½ z (1 − t²) √(2/π)(1 + 3·0.044715 z²), t the cached tanh.
+  const T c = std::sqrt(T(2) / T(3.14159265358979323846264338327950288L));
+  const auto z = cache.pre.array();
+  const auto t = cache.tanh_u.array();
+  d_pre.array() *= T(0.5) * (T(1) + t) +
+                   T(0.5) * z * (T(1) - t * t) * c * (T(1) + T(3) * T(0.044715) * z * z);
   g.W1.noalias() += d_pre * cache.input.transpose();
   if (g.b1.size() > 0) g.b1.col(0) += d_pre.rowwise().sum();
   d_input.noalias() = w.W1.transpose() * d_pre;
