@@ -155,3 +155,45 @@ TEST_CASE("alignment metrics: identical models align perfectly, different ones d
   CHECK(diff.pred_diff > 1e-3);
   CHECK(diff.loss_a == doctest::Approx(a.loss(batch.tokens, batch.targets)));
 }
+
+TEST_CASE("OOD sweeps: the GD model's curve equals the GD baseline's, on common tasks") {
+  const TaskConfig base = TaskConfig::code_linear(5, 8);
+  Model<double> gd = make_gd_model<double>(5, 1, 8, {2.0});
+  for (OodAxis axis : {OodAxis::input_scale, OodAxis::weight_scale}) {
+    const std::vector<double> alphas{0.5, 1.0, 2.0};
+    const auto model_curve = ood_losses(gd, base, TokenConfig{}, axis, alphas, 300, 9);
+    const auto gd_curve = ood_gd_losses(base, axis, alphas, 2.0, 1, 300, 9);
+    for (std::size_t i = 0; i < alphas.size(); ++i) CHECK(model_curve[i] == doctest::Approx(gd_curve[i]).epsilon(1e-12));
+    // Common random numbers: scaling the weights by α scales the GD loss by exactly α².
+    if (axis == OodAxis::weight_scale) CHECK(gd_curve[2] == doctest::Approx(4.0 * gd_curve[1]).epsilon(1e-12));
+    CHECK(gd_curve[0] != gd_curve[1]);
+  }
+  const auto in = default_ood_alphas(OodAxis::input_scale);
+  const auto w = default_ood_alphas(OodAxis::weight_scale);
+  CHECK(in.front() == 0.5);
+  CHECK(in.back() == doctest::Approx(2.0));  // np.arange(0.5, 2 + 0.03, 0.03) ends at 2.0
+  CHECK(in.size() == 51);
+  CHECK(w.back() == doctest::Approx(5.0));
+}
+
+TEST_CASE("copy diagnostic: with P = 0 layer 0 is the identity, so own = sqrt(width), next = other = 0") {
+  const TaskBatch tasks = some_tasks(3, 4, 8, 10);
+  TokenConfig classic;
+  classic.kind = TokenKind::classic;
+  classic.pos_enc_size = 4;
+  ModelConfig c = ModelConfig::for_von_oswald(3, 1, 4, 2, false);
+  c.token_width = 7;
+  c.first_layer_softmax = true;
+  c.init = InitKind::scaled_normal;
+  c.init_scale = 0.5;
+  Model<double> m(c);
+  m.init_params(1);
+  const Batch<double> batch = make_batch<double>(tasks, classic);
+  const CopyDiagnostic before = copy_diagnostic(m, batch.tokens);
+  CHECK(before.next > 0.0);
+  m.params().mat("layer0.attn.P").setZero();
+  const CopyDiagnostic d = copy_diagnostic(m, batch.tokens, 2);
+  CHECK(d.own == doctest::Approx(std::sqrt(7.0)));
+  CHECK(d.next == 0.0);
+  CHECK(d.other == 0.0);
+}
