@@ -172,6 +172,7 @@ struct Term {
   std::uint8_t n_scalars = 0;
   std::uint8_t word_len = 0;
   std::uint8_t n_atoms = 0;
+  bool internal_one = false;  // the outer word has a literal-1 dimension between two letters
 
   [[nodiscard]] constexpr std::size_t atom_begin(std::size_t k) const {
     return k == 0 ? word_len : atom_end[k - 1];
@@ -296,6 +297,7 @@ struct AtomCollector {
 constexpr void cut_word_into(const Letter* w, std::size_t n, Term& r, AtomCollector& atoms) {
   std::size_t out = 0;
   std::size_t start = 0;
+  std::size_t kept_segments = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const bool segment_ends = (i + 1 == n) || w[i].out_cols()->is_one;
     if (!segment_ends) continue;
@@ -304,16 +306,40 @@ constexpr void cut_word_into(const Letter* w, std::size_t n, Term& r, AtomCollec
     } else {
       if (out + (i + 1 - start) > Term::max_letters) capacity_exceeded("dimfree: word too long");
       for (std::size_t k = start; k <= i; ++k) r.letters[out++] = w[k];
+      ++kept_segments;
     }
     start = i + 1;
   }
   r.word_len = static_cast<std::uint8_t>(out);
+  r.internal_one = kept_segments > 1;  // the first (r×1) and last (1×c) segments, joined at 1
 }
 
 }  // namespace detail
 
 /// The product of two terms (the caller has checked that the shapes chain).
 constexpr Term multiply_terms(const Term& a, const Term& b) {
+  // Fast path (most products of the papers' layers): no atoms, and no literal-1 dimension inside
+  // the concatenated word nor at both of its ends, so there is nothing to cut. Copying a Term
+  // whole is one constexpr operation, a letter loop is tens. The general path below gives the
+  // same result (the fuzz test exercises both).
+  const std::size_t na = a.word_len, nb = b.word_len;
+  if (a.n_atoms == 0 && b.n_atoms == 0 && !a.internal_one && !b.internal_one &&
+      na + nb <= Term::max_letters) {
+    bool needs_cut = na > 0 && nb > 0 && a.letters[na - 1].out_cols()->is_one;  // the junction
+    if (!needs_cut && na + nb > 0) {
+      const Letter& first = na > 0 ? a.letters[0] : b.letters[0];
+      const Letter& last = nb > 0 ? b.letters[nb - 1] : a.letters[na - 1];
+      needs_cut = first.out_rows()->is_one && last.out_cols()->is_one;  // a 1×1 word: an atom
+    }
+    if (!needs_cut) {
+      Term r = a;
+      r.coeff = a.coeff * b.coeff;
+      detail::multiply_scalars(a, b, r);
+      for (std::size_t k = 0; k < nb; ++k) r.letters[na + k] = b.letters[k];
+      r.word_len = static_cast<std::uint8_t>(na + nb);
+      return r;
+    }
+  }
   Term r;
   r.coeff = a.coeff * b.coeff;
   detail::multiply_scalars(a, b, r);
@@ -385,6 +411,11 @@ class Poly {
   [[nodiscard]] constexpr const std::vector<Term>& terms() const { return terms_; }
   [[nodiscard]] constexpr bool is_zero() const { return terms_.empty(); }
   [[nodiscard]] constexpr bool is_scalar_shaped() const { return rows_->is_one && cols_->is_one; }
+  /// The single term 1 (identity, no scalars, no atoms).
+  [[nodiscard]] constexpr bool is_one() const {
+    return terms_.size() == 1 && terms_[0].coeff.is_one() && terms_[0].n_scalars == 0 &&
+           terms_[0].n_atoms == 0 && terms_[0].word_len == 0;
+  }
 
   /// Build from arbitrary terms: sort, merge equal keys, drop zero coefficients.
   static constexpr Poly from_terms(const DimInfo* rows, const DimInfo* cols, std::vector<Term> terms) {
@@ -457,6 +488,7 @@ class Poly {
   /// Multiply by a commuting scalar (a 1×1 polynomial: numbers, scalar symbols, atoms).
   [[nodiscard]] constexpr Poly scaled_by(const Poly& scalar) const {
     if (!scalar.is_scalar_shaped()) throw shape_error("dimfree: only a 1×1 expression can act as a scalar");
+    if (scalar.is_one()) return *this;  // E + 1·update: skip a re-sort per layer
     std::vector<Term> acc;
     acc.reserve(terms_.size() * scalar.terms_.size());
     for (const Term& s : scalar.terms_)
