@@ -24,6 +24,7 @@ struct VerifyArgs {
   claims::VerifyOptions options;
   std::vector<std::string> engines;
   std::string json_path;
+  std::string explain_id;
   bool list_only = false;
 };
 
@@ -80,10 +81,40 @@ nlohmann::json to_json(const VerifyArgs& a, const std::vector<claims::ClaimRepor
   return j;
 }
 
+// `--explain CLAIM`: the two sides' normal forms in each engine, and where they differ.
+void explain(const VerifyArgs& a) {
+  std::vector<claims::Explanation> parts;
+  try {
+    parts = claims::explain(a.explain_id, a.options);
+  } catch (const claims::invalid_request& e) {
+    throw InputError(e.what());
+  }
+  const auto claim = *claims::find_claim(a.explain_id);
+  fmt::print("{}  {}\n{}\n", claim.id, claim.source, wrap(claim.statement, 96, "  "));
+  bool as_expected = true;
+  for (const auto& p : parts) {
+    const bool ok = p.agree == p.expected_to_agree;
+    as_expected = as_expected && ok;
+    fmt::print("[{}] {}\n", claims::to_string(p.engine), p.what);
+    fmt::print("  lhs: {}\n  rhs: {}\n", p.lhs, p.rhs);
+    fmt::print("  normal forms {} — {}\n", p.agree ? "IDENTICAL" : "DIFFER",
+               ok ? (p.expected_to_agree ? "the identity holds" : "the control fails, as it must")
+                  : "UNEXPECTED");
+    if (!p.first_difference.empty()) fmt::print("  first difference: {}\n", p.first_difference);
+    fmt::print("\n");
+  }
+  if (parts.empty()) fmt::print("no engine has a construction for {}\n", claim.id);
+  set_exit_status(as_expected && !parts.empty() ? 0 : 1);
+}
+
 void run_verify(VerifyArgs& a) {
   for (const auto& name : a.engines) a.options.engines.push_back(engine_names.at(name));
   if (a.list_only) {
     print_claims();
+    return;
+  }
+  if (!a.explain_id.empty()) {
+    explain(a);
     return;
   }
   std::vector<claims::ClaimReport> reports;
@@ -147,6 +178,9 @@ RegisterCommand reg{"verify", 10, [](CLI::App& root) {
       }()));
   sub->add_option("--json", args->json_path, "also write the results as JSON to this file");
   sub->add_flag("--list", args->list_only, "list the claims and exit");
+  sub->add_option("--explain", args->explain_id,
+                  "print CLAIM's two sides as normal forms in each engine (fixed-size at the "
+                  "sizes above, and dimension-free), its control included, and where they differ");
   sub->callback([args] { run_verify(*args); });
 }};
 

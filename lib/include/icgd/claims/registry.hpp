@@ -76,6 +76,18 @@ struct invalid_request : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+/// The two sides of a claim as one engine computes them (for `icgd verify --explain`).
+struct Explanation {
+  Engine engine;
+  std::string what;    // the statement or construction shown, with its sizes
+  bool agree;          // the two normal forms are identical
+  bool expected_to_agree;  // false for a negative control
+  std::string lhs, rhs, first_difference;  // normal forms, truncated for very long ones
+};
+/// Both engines' normal forms of a claim (fixed-size polynomial engine at the single-layer or
+/// stack sizes of `options`, dimension-free engine), its negative control included.
+std::vector<Explanation> explain(const std::string& claim_id, const VerifyOptions& options);
+
 /// Checks `options.validate()` then runs every selected claim on every selected engine.
 std::vector<ClaimReport> verify(const VerifyOptions& options);
 /// Throws invalid_request for sizes or ids that cannot be checked.
