@@ -96,7 +96,13 @@ void explain(const VerifyArgs& a) {
     const bool ok = p.agree == p.expected_to_agree;
     as_expected = as_expected && ok;
     fmt::print("[{}] {}\n", claims::to_string(p.engine), p.what);
-    fmt::print("  lhs: {}\n  rhs: {}\n", p.lhs, p.rhs);
+    // Dimension-free normal forms print one block per line: indent the continuation lines.
+    auto indented = [](std::string text) {
+      for (std::size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 1))
+        text.insert(at + 1, "       ");
+      return text;
+    };
+    fmt::print("  lhs: {}\n  rhs: {}\n", indented(p.lhs), indented(p.rhs));
     fmt::print("  normal forms {} — {}\n", p.agree ? "IDENTICAL" : "DIFFER",
                ok ? (p.expected_to_agree ? "the identity holds" : "the control fails, as it must")
                   : "UNEXPECTED");
