@@ -183,17 +183,69 @@ GdFitResult fit_gd(const TaskBatch& tasks, int layers, bool plus_plus, bool recu
   mc.gd_gamma_init = config.initial_gamma;
   Model<double> model(mc);
   model.init_params(0);
+  if (!recurrent && layers > 1) {
+    // The K-step GD loss is symmetric in (η_1, …, η_K), so the equal-η start is a stationary
+    // point (a saddle: per-layer rates do better). Spread the initial rates by ±10% so that
+    // the descent leaves it; the spread is deterministic.
+    for (int l = 0; l < layers; ++l) {
+      const double spread = 0.2 * (static_cast<double>(l) / (layers - 1) - 0.5);
+      model.params().mat("layer" + std::to_string(l) + ".gd.eta")(0, 0) = eta0 * (1.0 + spread);
+    }
+  }
   const Batch<double> batch = make_batch<double>(tasks, TokenConfig{});
-  AdamConfig ac;
-  ac.learning_rate = config.learning_rate;
-  Adam<double> adam(ac, model.params().total_size());
-  std::vector<double> grad;
-  for (int it = 0; it < config.iterations; ++it) {
-    model.loss_and_grad(batch.tokens, batch.targets, grad, config.threads);
-    adam.step(model.params().values(), grad);
+  auto& x = model.params().values();
+  const std::size_t n = x.size();
+  auto evaluate = [&](std::vector<double>& g) {
     model.refresh();
+    return static_cast<double>(model.loss_and_grad(batch.tokens, batch.targets, g, config.threads));
+  };
+  std::vector<double> g, g_new;
+  double f = evaluate(g);
+  Eigen::MatrixXd H = Eigen::MatrixXd::Identity(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+  int it = 0;
+  for (; it < config.iterations; ++it) {
+    const Eigen::Map<const Eigen::VectorXd> gv(g.data(), static_cast<Eigen::Index>(n));
+    if (gv.norm() < config.gradient_tolerance) break;
+    Eigen::VectorXd p = -H * gv;
+    if (p.dot(gv) >= 0) {  // not a descent direction: restart from steepest descent
+      H.setIdentity();
+      p = -gv;
+    }
+    const std::vector<double> x_old = x;
+    double step = 1.0, f_new = f;
+    bool accepted = false;
+    for (int k = 0; k < 60 && !accepted; ++k, step *= 0.5) {
+      for (std::size_t i = 0; i < n; ++i) x[i] = x_old[i] + step * p(static_cast<Eigen::Index>(i));
+      f_new = evaluate(g_new);
+      accepted = std::isfinite(f_new) && f_new <= f + 1e-4 * step * p.dot(gv);
+    }
+    if (!accepted) {
+      x = x_old;
+      model.refresh();
+      break;
+    }
+    Eigen::VectorXd s(static_cast<Eigen::Index>(n)), y(static_cast<Eigen::Index>(n));
+    for (std::size_t i = 0; i < n; ++i) {
+      s(static_cast<Eigen::Index>(i)) = x[i] - x_old[i];
+      y(static_cast<Eigen::Index>(i)) = g_new[i] - g[i];
+    }
+    const double sy = s.dot(y);
+    if (sy > 1e-300) {
+      if (it == 0) H *= sy / y.squaredNorm();  // usual scaling of the initial inverse Hessian
+      const double rho = 1.0 / sy;
+      const Eigen::MatrixXd I = Eigen::MatrixXd::Identity(H.rows(), H.cols());
+      H = (I - rho * s * y.transpose()) * H * (I - rho * y * s.transpose()) + rho * s * s.transpose();
+    }
+    const double f_old = f;
+    f = f_new;
+    g.swap(g_new);
+    if (std::abs(f_old - f) <= 1e-15 * std::abs(f)) {
+      ++it;
+      break;
+    }
   }
   GdFitResult r;
+  r.iterations = it;
   r.loss = model.loss(batch.tokens, batch.targets, config.threads);
   for (int l = 0; l < layers; ++l) {
     const std::string prefix = recurrent ? std::string("shared") : "layer" + std::to_string(l);

@@ -52,8 +52,8 @@ Eigen::MatrixXd gd_plus_plus_predictions(const TaskBatch& tasks, const std::vect
                                          const std::vector<double>& etas, int threads = 1);
 
 struct GdFitConfig {
-  int iterations = 300;          ///< full-batch Adam iterations on the fit tasks
-  double learning_rate = 1e-2;   ///< Adam lr for (γ, η)
+  int iterations = 500;          ///< maximum BFGS iterations (GD++ converges in ~20–150)
+  double gradient_tolerance = 1e-9;  ///< stop when ‖∇L‖ falls below this
   double initial_eta = -1;       ///< ≤ 0: the line-searched K-step η (same for every step)
   double initial_gamma = 0.0;
   int threads = 1;
@@ -62,11 +62,15 @@ struct GdFitConfig {
 struct GdFitResult {
   std::vector<double> gammas, etas;  ///< per layer (gammas all 0 for plain GD)
   double loss = 0;                   ///< on the fit tasks
+  int iterations = 0;                ///< BFGS iterations used
 };
 
 /// Fits per-layer (γ_l, η_l) of GD++ (plus_plus = true) or per-layer η_l of K-step GD
-/// (plus_plus = false) by full-batch Adam on `tasks`, with exact gradients through the
-/// constructed model (reference `pre_train_gd_hps`). Deterministic.
+/// (plus_plus = false) to `tasks` (reference `pre_train_gd_hps`, which uses Adam). Here: BFGS
+/// with a backtracking (Armijo) line search on the full batch, with exact gradients through the
+/// GD-structured model — the few parameters live on very different scales (γ ~ 0.1, η ~ 10),
+/// where first-order methods crawl. Deterministic. With recurrent = true one (γ, η) is shared.
+/// The last layer's γ has no effect on the read-out and stays at its initial value.
 GdFitResult fit_gd(const TaskBatch& tasks, int layers, bool plus_plus, bool recurrent,
                    const GdFitConfig& config = {});
 
