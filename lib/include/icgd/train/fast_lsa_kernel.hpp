@@ -106,19 +106,26 @@ template <class T>
   U32x8 words[4];
   V lanes[2];
 
-  // Inputs x: one word each.
-  const T x_scale = half_width * static_cast<T>(0x1.0p-23);
+  // Inputs x, in stream order i = j·d + c: blocks 3u, 3u+1, 3u+2 of domain kDomainInputs
+  // (12 words) hold x_{16u} .. x_{16u+15}, four per word triple (split_triple). They are stored
+  // "packed" (d per token) at the start of E0; the label loop below spreads them to their token
+  // slots (stride D). Numbers of the last unit past x_words are not used.
   const int x_words = (N + 1) * d;
-  int token = 0, comp = 0;
-  for (int block = 0; 4 * block < x_words; ++block) {
-    philox.block(group, kFastStreamTag | kDomainInputs | static_cast<std::uint32_t>(block), words);
-    const int in_block = x_words - 4 * block < 4 ? x_words - 4 * block : 4;
-    for (int e = 0; e < in_block; ++e) {
-      to_lanes<T>(uniform_numerator(words[e]), lanes);
-      for (int h = 0; h < kHalves; ++h) E0[h][token * D + comp] = lanes[h] * x_scale;
-      if (++comp == d) {
-        comp = 0;
-        ++token;
+  for (int unit = 0; 16 * unit < x_words; ++unit) {
+    U32x8 w[12];
+    for (int b = 0; b < 3; ++b)
+      philox.block(group, kFastStreamTag | kDomainInputs | static_cast<std::uint32_t>(3 * unit + b),
+                   w + 4 * b);
+#pragma GCC unroll 4
+    for (int t = 0; t < 4; ++t) {
+      U32x8 k[4];
+      split_triple(w[3 * t], w[3 * t + 1], w[3 * t + 2], k);
+#pragma GCC unroll 4
+      for (int m = 0; m < 4; ++m) {
+        const int i = 16 * unit + 4 * t + m;
+        uniform_lanes<T>(k[m], half_width, lanes);
+        if (i < x_words)
+          for (int h = 0; h < kHalves; ++h) E0[h][i] = lanes[h];
       }
     }
   }
@@ -143,11 +150,16 @@ template <class T>
   }
 
   // Labels y = wᵀx for every token; the query's goes to the target, its slot stays 0.
+  // Tokens are spread from the packed positions j·d + c to j·D + c from the last token down:
+  // token j's destination lies above every packed source of the tokens below it.
   for (int h = 0; h < kHalves; ++h) {
     V* E = E0[h];
-    for (int j = 0; j <= N; ++j) {
-      V y = w[h][0] * E[j * D];
-      for (int c = 1; c < d; ++c) y += w[h][c] * E[j * D + c];
+    for (int j = N; j >= 0; --j) {
+      V x[kMaxWidth];
+      for (int c = 0; c < d; ++c) x[c] = E[j * d + c];
+      V y{};  // 0 + w_0 x_0 rounds like w_0 x_0
+      for (int c = 0; c < d; ++c) y += w[h][c] * x[c];
+      for (int c = 0; c < d; ++c) E[j * D + c] = x[c];
       if (j < N) {
         E[j * D + d] = y;
       } else {

@@ -53,21 +53,24 @@ inline void mulhilo32(std::uint32_t a, std::uint32_t b, std::uint32_t& hi, std::
   lo = static_cast<std::uint32_t>(p);
 }
 
-/// (hi, lo) of the 32×32→64 products of every lane with the constant m.
-inline void mulhilo_lanes(U32x8 a, std::uint32_t m, U32x8& hi, U32x8& lo) {
+// Slot form of eight 32-bit Philox words: one vector has the words of lanes 0, 2, 4, 6 in the
+// low halves of its four 64-bit slots, another those of lanes 1, 3, 5, 7. Then
+// _mm256_mul_epu32 yields the whole 64-bit product (hi in the upper half, lo already in the
+// lower half, which is all the next multiplication reads), so a round costs 2 multiplies,
+// 2 shifts and 4 xors per half, and the two halves are independent chains for the scheduler
+// (1.6× faster than unpacking hi/lo into 32-bit lanes every round). The upper halves hold
+// garbage that is never read.
+
 #if defined(__AVX2__)
-  const __m256i va = std::bit_cast<__m256i>(a);
-  const __m256i vm = _mm256_set1_epi32(static_cast<int>(m));
-  const __m256i even = _mm256_mul_epu32(va, vm);                         // lanes 0,2,4,6
-  const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(va, 32), vm);   // lanes 1,3,5,7
-  const __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
-  const __m256i l = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
-  hi = std::bit_cast<U32x8>(h);
-  lo = std::bit_cast<U32x8>(l);
-#else
-  for (int i = 0; i < 8; ++i) mulhilo32(a[i], m, hi[i], lo[i]);
-#endif
+inline __m256i slot_splat(std::uint32_t x) { return _mm256_set1_epi64x(static_cast<long long>(x)); }
+inline __m256i slot_xor(__m256i a, __m256i b) { return _mm256_xor_si256(a, b); }
+inline __m256i slot_mul(__m256i a, std::uint32_t m) { return _mm256_mul_epu32(a, slot_splat(m)); }
+inline __m256i slot_hi(__m256i p) { return _mm256_srli_epi64(p, 32); }
+/// Low halves of (even, odd) back into 8 consecutive 32-bit lanes.
+inline U32x8 slot_pack(__m256i even, __m256i odd) {
+  return std::bit_cast<U32x8>(_mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA));
 }
+#endif
 
 /// Philox4x32-10 of the fast stream for one (seed, step), evaluated for 8 consecutive tasks.
 ///
@@ -88,24 +91,33 @@ class PhiloxLanes {
     mulhilo32(kPhiloxM1, base.ctr[2], r1_hi1_, r1_lo1_);
   }
 
-  /// What rounds 2 and 3 compute per task (independent of the block).
+  /// What rounds 2 and 3 compute per task (independent of the block), in slot form.
   struct Group {
-    U32x8 r3_hi1, r3_lo1;  // round 3: M1 · (round-2 output word 2), per lane
-    U32x8 r2_lo0;          // round 2 output word 3, per lane
+#if defined(__AVX2__)
+    __m256i r3_prod[2];  // round 3: M1 · (round-2 output word 2), even/odd lanes
+    __m256i r2_prod[2];  // round 2: M0 · (round-1 output word 0); its low half is word 3
+#else
+    std::uint32_t task[8];
+#endif
   };
 
   Group group(std::uint32_t first_task) const {
-    const U32x8 task = U32x8{0, 1, 2, 3, 4, 5, 6, 7} + first_task;
-    // Round 1 output: (hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0); word 0 is the only per-lane one.
-    const U32x8 a0 = task ^ (r1_hi1_ ^ k0_[0]);
-    // Round 2: M0 · a0 per lane; output word 2 = hi0 ^ a3 ^ k1, word 3 = lo0.
-    U32x8 hi0, lo0;
-    mulhilo_lanes(a0, kPhiloxM0, hi0, lo0);
-    const U32x8 b2 = hi0 ^ (r1_lo0_ ^ k1_[1]);
     Group g;
-    g.r2_lo0 = lo0;
-    // Round 3: M1 · b2 per lane.
-    mulhilo_lanes(b2, kPhiloxM1, g.r3_hi1, g.r3_lo1);
+#if defined(__AVX2__)
+    for (int half = 0; half < 2; ++half) {
+      const __m256i task = _mm256_set_epi64x(first_task + 6 + half, first_task + 4 + half,
+                                             first_task + 2 + half, first_task + half);
+      // Round 1 output word 0 = hi1 ^ c1 ^ k0 (the only per-lane word).
+      const __m256i a0 = slot_xor(task, slot_splat(r1_hi1_ ^ k0_[0]));
+      // Round 2: M0 · a0; output word 2 = hi0 ^ a3 ^ k1 with a3 = round 1's lo0.
+      g.r2_prod[half] = slot_mul(a0, kPhiloxM0);
+      const __m256i b2 = slot_xor(slot_hi(g.r2_prod[half]), slot_splat(r1_lo0_ ^ k1_[1]));
+      // Round 3: M1 · b2.
+      g.r3_prod[half] = slot_mul(b2, kPhiloxM1);
+    }
+#else
+    for (int i = 0; i < 8; ++i) g.task[i] = first_task + static_cast<std::uint32_t>(i);
+#endif
     return g;
   }
 
@@ -114,33 +126,61 @@ class PhiloxLanes {
     // Round 1, lane-uniform words: a1 = lo1, a2 = hi0 ^ c3 ^ k1, a3 = lo0.
     const std::uint32_t a1 = r1_lo1_;
     const std::uint32_t a2 = r1_hi0_ ^ c3 ^ k1_[0];
-    // Round 2: M1 · a2 is lane-uniform; outputs b0 = hi1 ^ a1 ^ k0, b1 = lo1 (uniform),
+    // Round 2: M1 · a2 is lane-uniform; outputs b0 = hi1 ^ a1 ^ k0, b1 = lo1 (uniform);
     // b2, b3 per lane (in g).
     std::uint32_t h, l;
     mulhilo32(kPhiloxM1, a2, h, l);
     const std::uint32_t b0 = h ^ a1 ^ k0_[1];
     const std::uint32_t b1 = l;
-    // Round 3: M0 · b0 lane-uniform, M1 · b2 per lane (in g).
+    // Round 3: M0 · b0 lane-uniform, M1 · b2 per lane (in g); outputs
+    // c0 = hi1 ^ b1 ^ k0, c1 = lo1, c2 = hi0 ^ b3 ^ k1, c3 = lo0.
     mulhilo32(kPhiloxM0, b0, h, l);
-    U32x8 c0 = g.r3_hi1 ^ (b1 ^ k0_[2]);
-    U32x8 c1 = g.r3_lo1;
-    U32x8 c2 = g.r2_lo0 ^ (h ^ k1_[2]);
-    U32x8 cc3 = U32x8{} + l;
-    // Rounds 4..10: every word differs between lanes.
+#if defined(__AVX2__)
+    __m256i c0[2], c1[2], c2[2], c3v[2];
+    for (int half = 0; half < 2; ++half) {
+      c0[half] = slot_xor(slot_hi(g.r3_prod[half]), slot_splat(b1 ^ k0_[2]));
+      c1[half] = g.r3_prod[half];
+      c2[half] = slot_xor(g.r2_prod[half], slot_splat(h ^ k1_[2]));
+      c3v[half] = slot_splat(l);
+    }
+    // Rounds 4..10: every word differs between lanes; the halves are independent chains.
 #pragma GCC unroll 8
     for (int r = 3; r < kPhiloxRounds; ++r) {
-      U32x8 hi0, lo0, hi1, lo1;
-      mulhilo_lanes(c0, kPhiloxM0, hi0, lo0);
-      mulhilo_lanes(c2, kPhiloxM1, hi1, lo1);
-      c0 = hi1 ^ c1 ^ k0_[r];
-      c1 = lo1;
-      c2 = hi0 ^ cc3 ^ k1_[r];
-      cc3 = lo0;
+      const __m256i k0 = slot_splat(k0_[r]), k1 = slot_splat(k1_[r]);
+#pragma GCC unroll 2
+      for (int half = 0; half < 2; ++half) {
+        const __m256i p0 = slot_mul(c0[half], kPhiloxM0);
+        const __m256i p1 = slot_mul(c2[half], kPhiloxM1);
+        c0[half] = slot_xor(slot_hi(p1), slot_xor(c1[half], k0));
+        c1[half] = p1;
+        c2[half] = slot_xor(slot_hi(p0), slot_xor(c3v[half], k1));
+        c3v[half] = p0;
+      }
     }
-    out[0] = c0;
-    out[1] = c1;
-    out[2] = c2;
-    out[3] = cc3;
+    out[0] = slot_pack(c0[0], c0[1]);
+    out[1] = slot_pack(c1[0], c1[1]);
+    out[2] = slot_pack(c2[0], c2[1]);
+    out[3] = slot_pack(c3v[0], c3v[1]);
+#else
+    // Portable fallback: the scalar rounds 4..10 per lane.
+    for (int lane = 0; lane < 8; ++lane) {
+      std::uint32_t a0 = g.task[lane] ^ r1_hi1_ ^ k0_[0];
+      std::uint32_t p0h, p0l;
+      mulhilo32(kPhiloxM0, a0, p0h, p0l);
+      const std::uint32_t b2 = p0h ^ r1_lo0_ ^ k1_[1], b3 = p0l;
+      std::uint32_t p1h, p1l;
+      mulhilo32(kPhiloxM1, b2, p1h, p1l);
+      std::uint32_t w[4] = {p1h ^ b1 ^ k0_[2], p1l, h ^ b3 ^ k1_[2], l};
+      for (int r = 3; r < kPhiloxRounds; ++r) {
+        std::uint32_t h0, l0, h1, l1;
+        mulhilo32(kPhiloxM0, w[0], h0, l0);
+        mulhilo32(kPhiloxM1, w[2], h1, l1);
+        const std::uint32_t n[4] = {h1 ^ w[1] ^ k0_[r], l1, h0 ^ w[3] ^ k1_[r], l0};
+        for (int i = 0; i < 4; ++i) w[i] = n[i];
+      }
+      for (int i = 0; i < 4; ++i) out[i][lane] = w[i];
+    }
+#endif
   }
 
  private:
@@ -150,12 +190,42 @@ class PhiloxLanes {
 
 // ----- Word → number conversions of the fast stream (exact, the same in float and double) -----
 
-/// x = a · (2k + 1 − 2^23) / 2^23 with k = word >> 9: 2^23 equally likely odd numerators, so
-/// x is symmetric on (−a, a), and exactly the same number in float and double when a is a
-/// power of two (0.5, 1). Returns the signed numerator; multiply by a · 2^−23.
-inline I32x8 uniform_numerator(U32x8 words) {
-  return std::bit_cast<I32x8>((words >> 9) << 1) + (1 - (1 << 23));
+/// x = a · ((2k + 1)/2^23 − 1) for a 23-bit k: 2^23 equally likely odd numerators, so x is
+/// symmetric on (−a, a) and, when a is a power of two (0.5, 1), exactly the same number in float
+/// and double. Computed as f = 1 + k/2^23 ∈ [1, 2) (k placed in a float's mantissa, no integer
+/// conversion) and x = (2a·f − 3a) + a·2^−23: each step is exact for a power-of-two a
+/// (a·(3 − 2^−23) as one constant would not be: it needs 25 significant bits).
+/// `k23` holds k in its low 23 bits (upper bits zero).
+template <class T>
+inline void uniform_lanes(U32x8 k23, T half_width, typename Lanes<T>::V* out) {
+  using F = Lanes<float>::V;
+  const F f = std::bit_cast<F>(k23 | 0x3f800000u);
+  const T scale = T(2) * half_width;
+  const T shift = T(-3) * half_width;
+  const T offset = half_width * static_cast<T>(0x1.0p-23);
+  if constexpr (sizeof(T) == 4) {
+    out[0] = (f * scale + shift) + offset;
+  } else {
+    using F4 = float __attribute__((vector_size(16)));
+    using V = typename Lanes<T>::V;
+    const F4 lo = __builtin_shufflevector(f, f, 0, 1, 2, 3);
+    const F4 hi = __builtin_shufflevector(f, f, 4, 5, 6, 7);
+    out[0] = (__builtin_convertvector(lo, V) * scale + shift) + offset;
+    out[1] = (__builtin_convertvector(hi, V) * scale + shift) + offset;
+  }
 }
+
+/// Four 23-bit numbers from three words (92 of their 96 bits; one word per number would discard
+/// 9 bits each and cost a third more Philox work, the bulk of a 1-layer training step):
+///   k0 = w0 >> 9, k1 = w1 >> 9, k2 = w2 >> 9,
+///   k3 = (w0 & 511) | (w1 & 511) << 9 | (w2 & 31) << 18.
+inline void split_triple(U32x8 w0, U32x8 w1, U32x8 w2, U32x8 k[4]) {
+  k[0] = w0 >> 9;
+  k[1] = w1 >> 9;
+  k[2] = w2 >> 9;
+  k[3] = (w0 & 511u) | ((w1 & 511u) << 9) | ((w2 & 31u) << 18);
+}
+
 /// Box–Muller's radius input u1 = (k + 1) / 2^24 ∈ (0, 1] (log finite), k = word >> 8.
 inline I32x8 open_unit_numerator(U32x8 words) { return std::bit_cast<I32x8>(words >> 8) + 1; }
 /// Box–Muller's angle input u2 = k / 2^24 ∈ [0, 1), k = word >> 8.
