@@ -17,6 +17,7 @@ namespace {
 using namespace icgd;
 
 io::RunDirectory open_run_folder(const demo::CommonOptions& options, const std::string& name) {
+  (void)demo::parse_input_range(options.input_range);  // bad input must not leave a folder behind
   const std::filesystem::path folder =
       options.out.empty() ? io::timestamped_folder("out", "demo-" + name) : std::filesystem::path(options.out);
   try {

@@ -7,6 +7,8 @@
 //     every number in both files is finite (NaN is written as null and counts as a failure);
 //     every CSV parses, has at least two rows and only finite numbers; every figure listed in
 //     results.json is a real PNG or SVG; at least one weights file (.npy or .json) is present.
+//   icgd_demo_check absent PATH
+//     PATH does not exist (a rejected command wrote nothing).
 //   icgd_demo_check exit CODE REGEX -- PROGRAM ARGS...
 //     runs the program and requires exit status CODE and output (stdout+stderr) matching REGEX.
 // Prints one line per failure and exits 1 if any.
@@ -155,8 +157,12 @@ int check_exit(int expected, const std::string& pattern, const std::vector<std::
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() >= 2 && args[0] == "run") return check_run(args[1], std::vector<std::string>(args.begin() + 2, args.end()));
+  if (args.size() == 2 && args[0] == "absent") {
+    if (fs::exists(args[1])) fail(fmt::format("{} exists", args[1]));
+    return failures == 0 ? 0 : 1;
+  }
   if (args.size() >= 5 && args[0] == "exit" && args[3] == "--")
     return check_exit(std::stoi(args[1]), args[2], std::vector<std::string>(args.begin() + 4, args.end()));
-  fmt::print(stderr, "usage: icgd_demo_check run DIR [KEY...] | exit CODE REGEX -- PROGRAM ARGS...\n");
+  fmt::print(stderr, "usage: icgd_demo_check run DIR [KEY...] | absent PATH | exit CODE REGEX -- PROGRAM ARGS...\n");
   return 2;
 }
