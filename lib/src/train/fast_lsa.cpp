@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -84,6 +85,51 @@ FastLsaConfig FastLsaConfig::from_train_config(const TrainConfig& c) {
   return f;
 }
 
+std::string fast_lsa_build_info() {
+  std::string isa;
+  auto add = [&](bool on, const char* name) {
+    if (on) isa += isa.empty() ? name : std::string("+") + name;
+  };
+#if defined(__SSE4_2__)
+  add(true, "SSE4.2");
+#endif
+#if defined(__AVX__)
+  add(true, "AVX");
+#endif
+#if defined(__AVX2__)
+  add(true, "AVX2");
+#endif
+#if defined(__FMA__)
+  add(true, "FMA");
+#endif
+#if defined(__AVX512F__)
+  add(true, "AVX-512F");
+#endif
+  if (isa.empty()) isa = "baseline x86-64";
+#if defined(__OPTIMIZE__)
+  const char* opt = "optimised";
+#else
+  const char* opt = "not optimised";
+#endif
+#if defined(NDEBUG)
+  const char* asserts = "NDEBUG";
+#else
+  const char* asserts = "asserts on";
+#endif
+#if defined(__AVX2__)
+  const char* philox = "Philox4x32-10 in AVX2 64-bit slots";
+#else
+  const char* philox = "Philox4x32-10 scalar fallback";
+#endif
+#if defined(__VERSION__)
+  const char* compiler = "g++ " __VERSION__;
+#else
+  const char* compiler = "unknown compiler";
+#endif
+  return fmt::format("{}, {}, {}, ISA {}, {}, 256-bit lanes (8 float / 4 double tasks)", compiler,
+                     opt, asserts, isa, philox);
+}
+
 template <class T>
 ParamStore<T> fast_lsa_param_layout(const FastLsaConfig& c) {
   c.validate();
@@ -145,36 +191,50 @@ inline void cpu_relax() {
 /// chunk order, which makes every result independent of the number of threads.
 inline constexpr int kChunkTasks = 64;
 
-/// Persistent workers: thread 0 is the caller. Between jobs the workers spin for a while
-/// (a training step is ~0.1 ms: waking a sleeping thread would cost a sizeable part of it),
-/// then sleep on the generation counter.
+/// Persistent workers; thread 0 is the caller. A job is a number of chunks; every thread,
+/// the caller included, claims the next unclaimed chunk until none is left (so a worker that
+/// the OS has descheduled — the machine is shared — just does fewer chunks, and the caller never
+/// waits for a worker that has not started). Which thread runs a chunk does not matter: each
+/// chunk writes its own partial sums, added later in chunk order.
+///
+/// The job state is one 64-bit word, epoch (24 bits) | chunk count (20) | next chunk (20), so a
+/// claim (compare-and-swap) can only succeed for the job it was read from. After a successful
+/// claim the job's function and context are still valid: the caller does not return before all
+/// chunks are done. Idle workers spin for ~0.2 ms (a training step is ~0.1 ms: waking a sleeping
+/// thread would cost a sizeable part of it), then sleep on a futex.
 class Pool {
  public:
+  using ChunkFn = void (*)(void* ctx, int thread, long chunk);
+
   explicit Pool(int threads) : threads_(std::max(1, threads)) {
     for (int t = 1; t < threads_; ++t) workers_.emplace_back([this, t] { loop(t); });
   }
   ~Pool() {
-    stop_.store(true, std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);
-    generation_.notify_all();
+    stop_.store(true, std::memory_order_release);
+    wake_.fetch_add(1, std::memory_order_release);
+    wake_.notify_all();
     for (auto& w : workers_) w.join();
   }
   int threads() const { return threads_; }
 
-  /// Runs fn(ctx, t) for t = 0..threads−1 and returns when all have finished.
-  void run(void (*fn)(void*, int), void* ctx) {
+  /// Runs fn(ctx, thread, chunk) for chunk = 0..chunks−1 and returns when all are done.
+  void run(ChunkFn fn, void* ctx, long chunks) {
+    if (chunks <= 0) return;
+    if (chunks >= (1L << 20)) throw std::invalid_argument("fast LSA: too many chunks in one job");
     if (threads_ == 1) {
-      fn(ctx, 0);
+      for (long c = 0; c < chunks; ++c) fn(ctx, 0, c);
       return;
     }
     fn_ = fn;
     ctx_ = ctx;
-    pending_.store(threads_ - 1, std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);
-    generation_.notify_all();
-    fn(ctx, 0);
-    for (long spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) {
-      if (spins < (1L << 20))
+    done_.store(0, std::memory_order_relaxed);
+    epoch_ = (epoch_ + 1) & 0xffffffu;
+    state_.store(pack(epoch_, static_cast<std::uint64_t>(chunks), 0), std::memory_order_release);
+    wake_.fetch_add(1, std::memory_order_release);
+    wake_.notify_all();
+    work(0);
+    for (long spins = 0; done_.load(std::memory_order_acquire) < chunks; ++spins) {
+      if (spins < 4096)
         cpu_relax();
       else
         std::this_thread::yield();
@@ -182,30 +242,57 @@ class Pool {
   }
 
  private:
+  static std::uint64_t pack(std::uint64_t epoch, std::uint64_t count, std::uint64_t next) {
+    return (epoch << 40) | (count << 20) | next;
+  }
+  static std::uint64_t count_of(std::uint64_t s) { return (s >> 20) & 0xfffffu; }
+  static std::uint64_t next_of(std::uint64_t s) { return s & 0xfffffu; }
+
+  /// Claims and runs chunks of the current job until none is left; false if none was claimable.
+  bool work(int t) {
+    bool any = false;
+    std::uint64_t s = state_.load(std::memory_order_acquire);
+    while (next_of(s) < count_of(s)) {
+      if (!state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel,
+                                        std::memory_order_acquire))
+        continue;  // s was reloaded
+      fn_(ctx_, t, static_cast<long>(next_of(s)));
+      done_.fetch_add(1, std::memory_order_release);
+      any = true;
+      s = state_.load(std::memory_order_acquire);
+    }
+    return any;
+  }
+
   void loop(int t) {
-    std::uint32_t seen = 0;
-    for (;;) {
-      std::uint32_t g;
-      long spins = 0;
-      while ((g = generation_.load(std::memory_order_acquire)) == seen) {
-        if (++spins < (1L << 15))
-          cpu_relax();
-        else
-          generation_.wait(seen, std::memory_order_acquire);
+    auto idle_since = std::chrono::steady_clock::now();
+    for (long spins = 0;; ++spins) {
+      const std::uint32_t w = wake_.load(std::memory_order_acquire);
+      if (stop_.load(std::memory_order_acquire)) return;
+      if (work(t)) {
+        idle_since = std::chrono::steady_clock::now();
+        spins = 0;
+        continue;
       }
-      seen = g;
-      if (stop_.load(std::memory_order_relaxed)) return;
-      fn_(ctx_, t);
-      pending_.fetch_sub(1, std::memory_order_release);
+      if (spins % 64 != 63 || std::chrono::steady_clock::now() - idle_since < kSpinFor) {
+        cpu_relax();
+        continue;
+      }
+      wake_.wait(w, std::memory_order_acquire);  // returns when a job (or stop) is published
+      idle_since = std::chrono::steady_clock::now();
+      spins = 0;
     }
   }
 
+  static constexpr std::chrono::microseconds kSpinFor{200};
   int threads_;
   std::vector<std::thread> workers_;
-  std::atomic<std::uint32_t> generation_{0};
-  std::atomic<int> pending_{0};
+  std::atomic<std::uint64_t> state_{0};
+  std::atomic<long> done_{0};
+  std::atomic<std::uint32_t> wake_{0};
   std::atomic<bool> stop_{false};
-  void (*fn_)(void*, int) = nullptr;
+  std::uint64_t epoch_ = 0;  // caller only
+  ChunkFn fn_ = nullptr;
   void* ctx_ = nullptr;
 };
 
@@ -234,10 +321,19 @@ struct Merged {
   std::vector<double> M, U;
 };
 
+/// The canonical layout (fast_lsa_param_layout), checked without building it (this runs every
+/// step): four arrays per weight set with the right shapes, named "shared.*" or "layer<l>.*".
 template <class T>
 void check_layout(const FastLsaConfig& c, const ParamStore<T>& params) {
-  if (!params.same_layout(fast_lsa_param_layout<T>(c)))
-    throw std::invalid_argument("fast LSA: parameters do not have the layout of " + c.describe());
+  const int D = c.width(), k = c.keys();
+  bool ok = params.count() == static_cast<std::size_t>(4 * c.weight_sets());
+  for (int i = 0; ok && i < static_cast<int>(params.count()); ++i) {
+    const ParamInfo& info = params.info(i);
+    const bool is_p = i % 4 == 3;
+    ok = info.rows == (is_p ? D : k) && info.cols == (is_p ? k : D) &&
+         info.name.starts_with(c.recurrent ? "shared." : "layer");
+  }
+  if (!ok) throw std::invalid_argument("fast LSA: parameters do not have the layout of " + c.describe());
 }
 
 template <class T>
@@ -331,7 +427,7 @@ struct Job {
 };
 
 template <class T, int kD>
-void run_thread(void* ctx, int t) {
+void run_chunk(void* ctx, int t, long chunk) {
   using V = typename Lanes<T>::V;
   constexpr int kHalves = sizeof(T) == 4 ? 1 : 2;
   const Job<T>& job = *static_cast<const Job<T>*>(ctx);
@@ -348,7 +444,9 @@ void run_thread(void* ctx, int t) {
   kernel.U = job.U;
   // Scratch layout: kernel scratch | staged E0 per half | accumulators dM, dU.
   const long kernel_size = fast::GroupKernel<T, kD>::scratch_size(D, N, K);
-  const long total = kernel_size + kHalves * tokens + 2 * sets * DD;
+  constexpr int kGroups = kChunkTasks / Lanes<T>::width;  // lane groups per chunk
+  const long total = kernel_size + kHalves * tokens + 2 * sets * DD +
+                     fast::generate_scratch_size(D, N) + 2L * kGroups * D;
   auto& buffer = job.engine->scratch[static_cast<std::size_t>(t)];
   buffer.resize(static_cast<std::size_t>(total) * sizeof(V));
   V* base = buffer.template as<V>();
@@ -356,15 +454,16 @@ void run_thread(void* ctx, int t) {
   V* stage[2] = {base + kernel_size, base + kernel_size + (kHalves - 1) * tokens};
   kernel.dM = base + kernel_size + kHalves * tokens;
   kernel.dU = kernel.dM + sets * DD;
+  V* gen_scratch = kernel.dU + sets * DD;
+  V* su_all = gen_scratch + fast::generate_scratch_size(D, N);
+  V* eq_all = su_all + kGroups * D;
+  int groups = 0;
 
-  const long chunks = (job.count + kChunkTasks - 1) / kChunkTasks;
-  const int threads = job.engine->pool.threads();
-  const long first_chunk = chunks * t / threads, last_chunk = chunks * (t + 1) / threads;
   const T half_width = static_cast<T>(c.input_half_width);
   const T weight_scale = static_cast<T>(c.weight_scale);
   V targets[2];
 
-  for (long chunk = first_chunk; chunk < last_chunk; ++chunk) {
+  {
     if (job.mode == Mode::train)
       for (long i = 0; i < 2 * sets * DD; ++i) kernel.dM[i] = V{};
     V loss{};
@@ -372,7 +471,7 @@ void run_thread(void* ctx, int t) {
          first += 8) {
       if (job.philox != nullptr) {
         fast::generate_group<T>(*job.philox, static_cast<std::uint32_t>(first), D, N, half_width,
-                                weight_scale, stage, targets, nullptr);
+                                weight_scale, stage, targets, nullptr, gen_scratch);
       } else {
         for (int h = 0; h < kHalves; ++h)
           fast::load_group<T, kD>(job.x, job.y, first + h * Lanes<T>::width, job.count,
@@ -390,11 +489,15 @@ void run_thread(void* ctx, int t) {
         }
         V mask;
         for (int lane = 0; lane < Lanes<T>::width; ++lane) mask[lane] = lane0 + lane < job.count ? T(1) : T(0);
+        kernel.su_store = su_all + groups * D;
+        kernel.eq_store = eq_all + groups * D;
+        ++groups;
         const V r = kernel.train(targets[h], mask);
         loss += r * r;
       }
     }
     if (job.mode == Mode::train) {
+      kernel.flush_last_layer(su_all, eq_all, groups);
       double* out = job.partials + chunk * job.partial_stride;
       out[0] = fast::lane_sum(loss);
       if (job.want_grad)
@@ -406,8 +509,8 @@ void run_thread(void* ctx, int t) {
 template <class T>
 void dispatch(Job<T>& job) {
   const int D = job.config->width();
-  void (*fn)(void*, int) = D == 11 ? &run_thread<T, 11> : &run_thread<T, 0>;
-  job.engine->pool.run(fn, &job);
+  fast::Pool::ChunkFn fn = D == 11 ? &run_chunk<T, 11> : &run_chunk<T, 0>;
+  job.engine->pool.run(fn, &job, (job.count + kChunkTasks - 1) / kChunkTasks);
 }
 
 /// Broadcasts the merged weights into the engine's weight buffer (lane vectors).
@@ -446,14 +549,15 @@ double loss_pass(Engine& engine, const FastLsaConfig& c, const ParamStore<T>& pa
   const long DD = static_cast<long>(merged.D) * merged.D;
   const long stride = 1 + 2 * merged.sets * DD;
   const long chunks = (count + kChunkTasks - 1) / kChunkTasks;
-  engine.partials.assign(static_cast<std::size_t>(chunks * stride), 0.0);
+  engine.partials.resize(static_cast<std::size_t>(chunks * stride));  // every chunk writes its row
   job.partials = engine.partials.data();
   job.partial_stride = stride;
   dispatch(job);
   // Chunk partials in chunk order: the thread count never changes the sums.
   std::vector<double> sum(static_cast<std::size_t>(stride), 0.0);
+  const long used = grad != nullptr ? stride : 1;
   for (long ch = 0; ch < chunks; ++ch)
-    for (long i = 0; i < stride; ++i) sum[static_cast<std::size_t>(i)] += engine.partials[ch * stride + i];
+    for (long i = 0; i < used; ++i) sum[static_cast<std::size_t>(i)] += engine.partials[ch * stride + i];
   const double inv = 1.0 / static_cast<double>(count);
   if (grad != nullptr) {
     std::vector<double> dM(sum.begin() + 1, sum.begin() + 1 + merged.sets * DD);
@@ -503,12 +607,14 @@ TaskBatch fast_generate_tasks(const FastLsaConfig& c, std::uint64_t step, int co
   const fast::PhiloxLanes philox(c.seed, step);
   std::vector<V> stage(static_cast<std::size_t>(kHalves * (N + 1) * D));
   std::vector<V> w(static_cast<std::size_t>(kHalves * d));
+  std::vector<V> gen_scratch(static_cast<std::size_t>(fast::generate_scratch_size(D, N)));
   V* E0[2] = {stage.data(), stage.data() + (kHalves - 1) * (N + 1) * D};
   V* w_out[2] = {w.data(), w.data() + (kHalves - 1) * d};
   V targets[2];
   for (long first = 0; first < count; first += 8) {
-    fast::generate_group<T>(philox, first_task + static_cast<std::uint32_t>(first), D, N, static_cast<T>(c.input_half_width),
-                               static_cast<T>(c.weight_scale), E0, targets, w_out);
+    fast::generate_group<T>(philox, first_task + static_cast<std::uint32_t>(first), D, N,
+                            static_cast<T>(c.input_half_width), static_cast<T>(c.weight_scale), E0,
+                            targets, w_out, gen_scratch.data());
     for (int lane8 = 0; lane8 < 8 && first + lane8 < count; ++lane8) {
       const long b = first + lane8;
       const int h = lane8 / Lanes<T>::width, lane = lane8 % Lanes<T>::width;

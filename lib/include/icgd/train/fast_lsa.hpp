@@ -93,6 +93,10 @@ template <class T>
 std::vector<T> fast_lsa_predict(const FastLsaConfig& config, const ParamStore<T>& params,
                                 const TaskBatch& tasks, int threads = 1);
 
+/// How the fast path was compiled, for benchmark reports: compiler version, optimisation, the
+/// instruction sets the code was allowed to use, and which Philox implementation is active.
+std::string fast_lsa_build_info();
+
 namespace fast {
 class Engine;  // per-thread scratch, worker threads (fast_lsa.cpp)
 }

@@ -93,12 +93,18 @@ template <int kP, class V>
 /// the compiler may contract a·b + c into a fused multiply-add in one place and not in the other
 /// and the "same" tasks would differ in the last bit (it did, with a compile-time width in one
 /// caller and a runtime width in the other).
+/// `xs` is scratch for generate_scratch_size(D, N) lane vectors.
+inline long generate_scratch_size(int D, int N) {
+  return 2 * (static_cast<long>(N + 1) * (D - 1) + 16);
+}
+
 template <class T>
 [[gnu::noinline]] void generate_group(const PhiloxLanes& philox, std::uint32_t first_task,
                                       int D, int N, T half_width, T weight_scale,
                                       typename Lanes<T>::V* const* E0,
                                       typename Lanes<T>::V* targets,
-                                      typename Lanes<T>::V* const* w_out) {
+                                      typename Lanes<T>::V* const* w_out,
+                                      typename Lanes<T>::V* xs) {
   using V = typename Lanes<T>::V;
   constexpr int kHalves = sizeof(T) == 4 ? 1 : 2;
   const int d = D - 1;
@@ -107,14 +113,14 @@ template <class T>
   V lanes[2];
 
   // Inputs x, in stream order i = j·d + c: blocks 3u, 3u+1, 3u+2 of domain kDomainInputs
-  // (12 words) hold x_{16u} .. x_{16u+15}, four per word triple (split_triple). They are stored
-  // "packed" (d per token) at the start of E0; the label loop below spreads them to their token
-  // slots (stride D). Numbers of the last unit past x_words are not used.
+  // (12 words) hold x_{16u} .. x_{16u+15}, four per word triple (split_triple). They go to the
+  // scratch xs (half h at xs + h·stride); the label loop below moves them to their token slots.
   const int x_words = (N + 1) * d;
+  const long stride = x_words + 16;
   for (int unit = 0; 16 * unit < x_words; ++unit) {
     U32x8 w[12];
     for (int b = 0; b < 3; ++b)
-      philox.block(group, kFastStreamTag | kDomainInputs | static_cast<std::uint32_t>(3 * unit + b),
+      philox.block(group, philox.cached_key(kDomainInputs, static_cast<std::uint32_t>(3 * unit + b)),
                    w + 4 * b);
 #pragma GCC unroll 4
     for (int t = 0; t < 4; ++t) {
@@ -122,10 +128,8 @@ template <class T>
       split_triple(w[3 * t], w[3 * t + 1], w[3 * t + 2], k);
 #pragma GCC unroll 4
       for (int m = 0; m < 4; ++m) {
-        const int i = 16 * unit + 4 * t + m;
         uniform_lanes<T>(k[m], half_width, lanes);
-        if (i < x_words)
-          for (int h = 0; h < kHalves; ++h) E0[h][i] = lanes[h];
+        for (int h = 0; h < kHalves; ++h) xs[h * stride + 16 * unit + 4 * t + m] = lanes[h];
       }
     }
   }
@@ -134,7 +138,7 @@ template <class T>
   V w[kHalves][kMaxWidth];
   const int pairs = (d + 1) / 2;
   for (int block = 0; 2 * block < pairs; ++block) {
-    philox.block(group, kFastStreamTag | kDomainWeights | static_cast<std::uint32_t>(block), words);
+    philox.block(group, philox.cached_key(kDomainWeights, static_cast<std::uint32_t>(block)), words);
     for (int sub = 0; sub < 2 && 2 * block + sub < pairs; ++sub) {
       const int pair = 2 * block + sub;
       V u1[2], u2[2];
@@ -149,24 +153,43 @@ template <class T>
     }
   }
 
-  // Labels y = wᵀx for every token; the query's goes to the target, its slot stays 0.
-  // Tokens are spread from the packed positions j·d + c to j·D + c from the last token down:
-  // token j's destination lies above every packed source of the tokens below it.
+  // Labels y_j = Σ_c w_c x_jc, summed in c order (one rounding per multiply-add), four tokens
+  // at a time so that the four sums are independent chains. The query's label is the target;
+  // its slot stays 0.
   for (int h = 0; h < kHalves; ++h) {
     V* E = E0[h];
-    for (int j = N; j >= 0; --j) {
-      V x[kMaxWidth];
-      for (int c = 0; c < d; ++c) x[c] = E[j * d + c];
-      V y{};  // 0 + w_0 x_0 rounds like w_0 x_0
-      for (int c = 0; c < d; ++c) y += w[h][c] * x[c];
-      for (int c = 0; c < d; ++c) E[j * D + c] = x[c];
-      if (j < N) {
-        E[j * D + d] = y;
-      } else {
-        targets[h] = y;
-        E[j * D + d] = V{};
+    const V* x = xs + h * stride;
+    const V* wh = w[h];
+    int j = 0;
+    for (; j + 4 <= N + 1; j += 4) {
+      V y0{}, y1{}, y2{}, y3{};
+      for (int c = 0; c < d; ++c) {
+        const V x0 = x[j * d + c], x1 = x[(j + 1) * d + c], x2 = x[(j + 2) * d + c],
+                x3 = x[(j + 3) * d + c];
+        y0 += wh[c] * x0;
+        y1 += wh[c] * x1;
+        y2 += wh[c] * x2;
+        y3 += wh[c] * x3;
+        E[j * D + c] = x0;
+        E[(j + 1) * D + c] = x1;
+        E[(j + 2) * D + c] = x2;
+        E[(j + 3) * D + c] = x3;
       }
+      E[j * D + d] = y0;
+      E[(j + 1) * D + d] = y1;
+      E[(j + 2) * D + d] = y2;
+      E[(j + 3) * D + d] = y3;
     }
+    for (; j <= N; ++j) {
+      V y{};
+      for (int c = 0; c < d; ++c) {
+        y += wh[c] * x[j * d + c];
+        E[j * D + c] = x[j * d + c];
+      }
+      E[j * D + d] = y;
+    }
+    targets[h] = E[N * D + d];
+    E[N * D + d] = V{};
     if (w_out != nullptr)
       for (int c = 0; c < d; ++c) w_out[h][c] = w[h][c];
   }
@@ -228,6 +251,11 @@ struct GroupKernel {
   // Gradient accumulators per lane, [set][D·D], w.r.t. the merged M and U.
   V* dM = nullptr;
   V* dU = nullptr;
+  // The last layer's dM contribution is rank one per task, ∂L/∂q̃ ⊗ e_q. Instead of 121
+  // read-modify-writes of dM per group, the two vectors are stored here (D each) and the
+  // caller adds Σ_groups su ⊗ e_q to dM once per chunk (flush_last_layer).
+  V* su_store = nullptr;
+  V* eq_store = nullptr;
 
   static long scratch_size(int D, int N, int K) {
     const long t = static_cast<long>(N + 1) * D, m = static_cast<long>(D) * D;
@@ -317,10 +345,30 @@ struct GroupKernel {
     const V* Ml = M_of(l);
     const V* u = U_of(l) + (D - 1) * D;
     const V* eq = El + N * D;
-    // q̃(r) = Σ_c M(r, c) e_q(c)
-    lane_gemm<1>(D, D, 1, Ml, D, 1, eq, 1, 0, qt, 1, 0, Init::zero);
+    // q̃(r) = Σ_c e_q(c) M(r, c): D accumulators, independent chains
+    lane_gemm<kD>(1, D, D, eq, 0, 1, Ml, 1, D, qt, 0, 1, Init::zero);
     V out = eq[D - 1];
-    for (int i = 0; i < N; ++i) {
+    int i = 0;
+    // Two tokens per iteration: four independent dot-product chains.
+    for (; i + 2 <= N; i += 2) {
+      const V* e = El + i * D;
+      const V* f = e + D;
+      V a = u[0] * e[0], b = qt[0] * e[0], a2 = u[0] * f[0], b2 = qt[0] * f[0];
+#pragma GCC unroll 64
+      for (int r = 1; r < D; ++r) {
+        a += u[r] * e[r];
+        b += qt[r] * e[r];
+        a2 += u[r] * f[r];
+        b2 += qt[r] * f[r];
+      }
+      ab[i] = a;
+      ab[N + i] = b;
+      ab[i + 1] = a2;
+      ab[N + i + 1] = b2;
+      out += a * b;
+      out += a2 * b2;
+    }
+    for (; i < N; ++i) {
       const V* e = El + i * D;
       V a = u[0] * e[0], b = qt[0] * e[0];
 #pragma GCC unroll 64
@@ -347,21 +395,18 @@ struct GroupKernel {
     const V* u = U_of(l) + (D - 1) * D;
     const V* eq = El + N * D;
     V* dUl = dU_of(l) + (D - 1) * D;
-    V* dMl = dM_of(l);
-    V su[kMaxWidth], sq[kMaxWidth];
-    for (int r = 0; r < D; ++r) su[r] = sq[r] = V{};
-    for (int i = 0; i < N; ++i) {
-      const V* e = El + i * D;
-      const V ga = g * ab[i], gb = g * ab[N + i];
-#pragma GCC unroll 64
-      for (int r = 0; r < D; ++r) su[r] += ga * e[r];
-#pragma GCC unroll 64
-      for (int r = 0; r < D; ++r) sq[r] += gb * e[r];
+    V* su = su_store;
+    V sq[kMaxWidth];
+    // su = g Σ a_i e_i = ∂L/∂q̃, sq = g Σ b_i e_i = ∂L/∂u (one sum at a time: D accumulators
+    // fit in registers, 2D do not)
+    lane_gemm<kD>(1, N, D, ab, 0, 1, El, D, 1, su, 0, 1, Init::zero);
+    lane_gemm<kD>(1, N, D, ab + N, 0, 1, El, D, 1, sq, 0, 1, Init::zero);
+    for (int r = 0; r < D; ++r) {
+      su[r] *= g;
+      dUl[r] += g * sq[r];
+      eq_store[r] = eq[r];
     }
-    // su = g Σ a_i e_i = ∂L/∂q̃, sq = g Σ b_i e_i = ∂L/∂u
-    for (int r = 0; r < D; ++r) dUl[r] += sq[r];
-    // dM(r, c) += su(r) e_q(c)
-    lane_gemm<kD>(D, 1, D, su, 1, 0, eq, 0, 1, dMl, D, 1, Init::accumulate);
+
     if (d_in == nullptr) return;
     for (int i = 0; i < N; ++i) {
       const V gb = g * ab[N + i], ga = g * ab[i];
@@ -372,6 +417,13 @@ struct GroupKernel {
     // dE_q(c) = Σ_r M(r, c) su(r) (+ g at the y-slot: the residual)
     lane_gemm<kD>(1, D, D, su, 0, 1, Ml, D, 1, d_in + N * D, 0, 1, Init::zero);
     d_in[N * D + D - 1] += g;
+  }
+
+  /// Adds Σ_{g<groups} su_g ⊗ e_q,g (stored by last_backward, D vectors per group, groups
+  /// consecutive) to the last layer's dM.
+  void flush_last_layer(const V* su_all, const V* eq_all, int groups) const {
+    const int D = width();
+    lane_gemm<kD>(D, groups, D, su_all, 1, D, eq_all, D, 1, dM_of(K - 1), D, 1, Init::accumulate);
   }
 
   /// Forward only: the prediction ŷ = −out of every lane.

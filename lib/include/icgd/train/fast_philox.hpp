@@ -89,6 +89,10 @@ class PhiloxLanes {
     // Round 1: products of c0 (step) and c2 (step) — the same for every task and block.
     mulhilo32(kPhiloxM0, base.ctr[0], r1_hi0_, r1_lo0_);
     mulhilo32(kPhiloxM1, base.ctr[2], r1_hi1_, r1_lo1_);
+    for (int b = 0; b < kCachedBlocks; ++b) {
+      inputs_keys_[b] = block_key(kFastStreamTag | kDomainInputs | static_cast<std::uint32_t>(b));
+      weights_keys_[b] = block_key(kFastStreamTag | kDomainWeights | static_cast<std::uint32_t>(b));
+    }
   }
 
   /// What rounds 2 and 3 compute per task (independent of the block), in slot form.
@@ -121,27 +125,50 @@ class PhiloxLanes {
     return g;
   }
 
-  /// The four output words of counter block `c3` (tag | domain | block) for the group's lanes.
-  void block(const Group& g, std::uint32_t c3, U32x8 out[4]) const {
+  /// The lane-uniform part of rounds 1–3 for counter block c3: it depends on (seed, step, c3)
+  /// only, so callers compute it once per step (cached_key) rather than once per 8 tasks.
+  struct BlockKey {
+    std::uint32_t x0;  // xored into round-3 output word 0 (b1 ^ k0)
+    std::uint32_t x2;  // xored into round-3 output word 2 (hi0 ^ k1)
+    std::uint32_t w3;  // round-3 output word 3 (lo0)
+  };
+  BlockKey block_key(std::uint32_t c3) const {
     // Round 1, lane-uniform words: a1 = lo1, a2 = hi0 ^ c3 ^ k1, a3 = lo0.
     const std::uint32_t a1 = r1_lo1_;
     const std::uint32_t a2 = r1_hi0_ ^ c3 ^ k1_[0];
     // Round 2: M1 · a2 is lane-uniform; outputs b0 = hi1 ^ a1 ^ k0, b1 = lo1 (uniform);
-    // b2, b3 per lane (in g).
+    // b2, b3 per lane (in Group).
     std::uint32_t h, l;
     mulhilo32(kPhiloxM1, a2, h, l);
     const std::uint32_t b0 = h ^ a1 ^ k0_[1];
     const std::uint32_t b1 = l;
-    // Round 3: M0 · b0 lane-uniform, M1 · b2 per lane (in g); outputs
+    // Round 3: M0 · b0 lane-uniform, M1 · b2 per lane (in Group); outputs
     // c0 = hi1 ^ b1 ^ k0, c1 = lo1, c2 = hi0 ^ b3 ^ k1, c3 = lo0.
     mulhilo32(kPhiloxM0, b0, h, l);
+    return {b1 ^ k0_[2], h ^ k1_[2], l};
+  }
+
+  /// Block keys of blocks 0..kCachedBlocks−1 of the two task domains, computed at construction.
+  static constexpr int kCachedBlocks = 48;
+  BlockKey cached_key(std::uint32_t domain, std::uint32_t block) const {
+    if (block < static_cast<std::uint32_t>(kCachedBlocks)) {
+      if (domain == kDomainInputs) return inputs_keys_[block];
+      if (domain == kDomainWeights) return weights_keys_[block];
+    }
+    return block_key(kFastStreamTag | domain | block);
+  }
+
+  /// The four output words of counter block `c3` (tag | domain | block) for the group's lanes.
+  void block(const Group& g, std::uint32_t c3, U32x8 out[4]) const { block(g, block_key(c3), out); }
+
+  void block(const Group& g, const BlockKey& key, U32x8 out[4]) const {
 #if defined(__AVX2__)
     __m256i c0[2], c1[2], c2[2], c3v[2];
     for (int half = 0; half < 2; ++half) {
-      c0[half] = slot_xor(slot_hi(g.r3_prod[half]), slot_splat(b1 ^ k0_[2]));
+      c0[half] = slot_xor(slot_hi(g.r3_prod[half]), slot_splat(key.x0));
       c1[half] = g.r3_prod[half];
-      c2[half] = slot_xor(g.r2_prod[half], slot_splat(h ^ k1_[2]));
-      c3v[half] = slot_splat(l);
+      c2[half] = slot_xor(g.r2_prod[half], slot_splat(key.x2));
+      c3v[half] = slot_splat(key.w3);
     }
     // Rounds 4..10: every word differs between lanes; the halves are independent chains.
 #pragma GCC unroll 8
@@ -170,7 +197,7 @@ class PhiloxLanes {
       const std::uint32_t b2 = p0h ^ r1_lo0_ ^ k1_[1], b3 = p0l;
       std::uint32_t p1h, p1l;
       mulhilo32(kPhiloxM1, b2, p1h, p1l);
-      std::uint32_t w[4] = {p1h ^ b1 ^ k0_[2], p1l, h ^ b3 ^ k1_[2], l};
+      std::uint32_t w[4] = {p1h ^ key.x0, p1l, b3 ^ key.x2, key.w3};
       for (int r = 3; r < kPhiloxRounds; ++r) {
         std::uint32_t h0, l0, h1, l1;
         mulhilo32(kPhiloxM0, w[0], h0, l0);
@@ -186,6 +213,7 @@ class PhiloxLanes {
  private:
   std::uint32_t k0_[kPhiloxRounds], k1_[kPhiloxRounds];
   std::uint32_t r1_hi0_, r1_lo0_, r1_hi1_, r1_lo1_;
+  BlockKey inputs_keys_[kCachedBlocks], weights_keys_[kCachedBlocks];
 };
 
 // ----- Word → number conversions of the fast stream (exact, the same in float and double) -----
