@@ -17,7 +17,8 @@ namespace {
 using namespace icgd;
 
 io::RunDirectory open_run_folder(const demo::CommonOptions& options, const std::string& name) {
-  (void)demo::parse_input_range(options.input_range);  // bad input must not leave a folder behind
+  // Bad input must not leave a folder behind: check it before creating one.
+  if (options.input_range) (void)demo::parse_input_range(*options.input_range);
   const std::filesystem::path folder =
       options.out.empty() ? io::timestamped_folder("out", "demo-" + name) : std::filesystem::path(options.out);
   try {
@@ -74,6 +75,9 @@ const cli::RegisterCommand registration{"demo", 20, [](CLI::App& root) {
     demo::add_common_options(*sub, *options);
     auto runner = std::make_shared<demo::DemoRunner>(spec.setup(sub));
     sub->callback([options, runner, &spec] {
+      if (spec.fixed_input_range && options->input_range)
+        throw cli::InputError(fmt::format("--input-range does not apply to demo {} (its inputs are x ~ {})", spec.name,
+                                          spec.fixed_input_range->short_label));
       demo::run_demo(spec, *runner, *options, open_run_folder(*options, spec.name));
     });
   }

@@ -33,6 +33,14 @@ InputRange parse_input_range(const std::string& text) {
   return {a, fmt::format("U(−{0}, {0}) (custom)", a), fmt::format("U(−{0}, {0})", a)};
 }
 
+InputRange input_range_for(const DemoSpec& spec, const CommonOptions& options) {
+  if (spec.fixed_input_range) {
+    // `icgd demo all --input-range paper` applies to the linear demos; a fixed-range demo keeps its own.
+    return *spec.fixed_input_range;
+  }
+  return parse_input_range(options.input_range.value_or("code"));
+}
+
 nlohmann::json to_json(const Check& check) {
   return {{"id", check.id},         {"statement", check.statement}, {"measured", check.measured},
           {"relation", check.relation}, {"threshold", check.threshold}, {"passed", check.passed},
@@ -95,7 +103,7 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
 
 nlohmann::json run_demo(const DemoSpec& spec, const DemoRunner& runner, const CommonOptions& options, io::RunDirectory run) {
   const auto start = std::chrono::steady_clock::now();
-  DemoContext ctx{spec.name, options, parse_input_range(options.input_range), std::move(run), 0, {}, {}};
+  DemoContext ctx{spec.name, options, input_range_for(spec, options), std::move(run), 0, {}, {}};
   ctx.eval_tasks = options.eval_tasks.value_or(options.quick ? 1000 : 10000);
   fmt::print("icgd demo {}: {}\n  inputs x ~ {}; seed {}; {} thread(s){}; output {}\n", spec.name, spec.description,
              ctx.input_range.label, options.seed, ctx.threads(), options.quick ? "; --quick" : "", ctx.run.root().string());

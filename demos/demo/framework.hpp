@@ -32,7 +32,7 @@ struct CommonOptions {
   std::optional<std::int64_t> steps;  ///< --steps N: training steps (default: the demo's own)
   bool quick = false;              ///< --quick: small and fast (seconds); what the tests run
   int threads = 0;                 ///< --threads T (0: all hardware threads)
-  std::string input_range = "code";  ///< --input-range code|paper|<a>: x ~ U(−a, a)
+  std::optional<std::string> input_range;  ///< --input-range code|paper|<a>: x ~ U(−a, a) (default code)
   std::optional<std::int64_t> eval_tasks;  ///< --eval-tasks M (default 10 000, quick 1 000)
   bool no_plots = false;           ///< --no-plots: write plots.gp but do not run gnuplot
   std::string plot_format = "png";  ///< --plot-format png|svg
@@ -96,12 +96,19 @@ struct DemoSpec {
   /// Adds the demo's own options to `app` (null for `icgd demo all`, which runs the defaults) and
   /// returns the runner that reads them.
   std::function<DemoRunner(CLI::App* app)> setup;
+  /// Demos whose inputs are not the linear task's U(−a, a) (sine: x ~ U(−5, 5)) name their range
+  /// here; --input-range is then refused for them.
+  std::optional<InputRange> fixed_input_range = std::nullopt;
 };
 
 std::vector<DemoSpec>& demo_registry();
 struct RegisterDemo {
   explicit RegisterDemo(DemoSpec spec) { demo_registry().push_back(std::move(spec)); }
 };
+
+/// The input range a demo runs with: its fixed range, else --input-range (default: code).
+/// Throws cli::InputError for a bad value or --input-range given to a fixed-range demo.
+[[nodiscard]] InputRange input_range_for(const DemoSpec& spec, const CommonOptions& options);
 
 /// Runs one demo into `run`: the demo trains and writes its files, then this writes
 /// results.json (demo results + checks + files + wall time), draws the figures (results are on

@@ -39,11 +39,13 @@ DemoResult run(DemoContext& ctx, const OneLayerOptions& opt) {
   const int d = opt.dim, n = opt.context, threads = ctx.threads();
   const bool quick = ctx.options.quick;
   const train::TaskConfig task = linear_task(ctx, d, n);
-  const std::int64_t steps = ctx.steps_or(5000, 300);
+  const std::int64_t steps = ctx.steps_or(5000, 200);
   const int seeds = opt.seeds.value_or(quick ? 1 : 3);
   const int eval_every = opt.eval_every > 0 ? opt.eval_every : static_cast<int>(std::max<std::int64_t>(1, steps / 50));
-  const int line_search_tasks = quick ? 2000 : 10000;
-  const int ood_tasks = opt.ood_tasks > 0 ? opt.ood_tasks : (quick ? 200 : 2000);
+  const int line_search_tasks = quick ? 1000 : 10000;
+  const int ood_tasks = opt.ood_tasks > 0 ? opt.ood_tasks : (quick ? 100 : 2000);
+  // --quick must stay fast in the sanitizer build too: a smaller batch.
+  const int batch = quick ? std::min(opt.batch, 256) : opt.batch;
   const std::uint64_t seed = ctx.options.seed;
 
   ctx.write_config({{"task", task.to_json()},
@@ -52,7 +54,7 @@ DemoResult run(DemoContext& ctx, const OneLayerOptions& opt) {
                               "prediction = -(query y-slot) (theory.md A.2/A.3)"},
                     {"steps", steps},
                     {"seeds", seeds},
-                    {"batch_size", opt.batch},
+                    {"batch_size", batch},
                     {"adam_learning_rate", opt.learning_rate},
                     {"clip_global_norm", opt.clip},
                     {"eval_every", eval_every},
@@ -99,7 +101,7 @@ DemoResult run(DemoContext& ctx, const OneLayerOptions& opt) {
   double worst_gap = 0, min_cos = 1;
   for (int s = 0; s < seeds; ++s) {
     train::TrainConfig cfg = train::TrainConfig::von_oswald(1, false, task);
-    cfg.batch_size = opt.batch;
+    cfg.batch_size = batch;
     cfg.steps = steps;
     cfg.seed = seed + static_cast<std::uint64_t>(s);
     cfg.eval_tasks = static_cast<int>(ctx.eval_tasks);
