@@ -463,9 +463,14 @@ void run_chunk(void* ctx, int t, long chunk) {
   const T weight_scale = static_cast<T>(c.weight_scale);
   V targets[2];
 
+  // With one layer only the last row of dU is ever touched (the read-out row): the other rows
+  // are neither cleared nor reduced (their partials are written as zeros).
+  const long dU_first = K == 1 ? static_cast<long>(D - 1) * D : 0;
   {
-    if (job.mode == Mode::train)
-      for (long i = 0; i < 2 * sets * DD; ++i) kernel.dM[i] = V{};
+    if (job.mode == Mode::train) {
+      for (long i = 0; i < sets * DD; ++i) kernel.dM[i] = V{};
+      for (long i = dU_first; i < sets * DD; ++i) kernel.dU[i] = V{};
+    }
     V loss{};
     for (long first = chunk * kChunkTasks; first < std::min(job.count, (chunk + 1) * kChunkTasks);
          first += 8) {
@@ -500,8 +505,12 @@ void run_chunk(void* ctx, int t, long chunk) {
       kernel.flush_last_layer(su_all, eq_all, groups);
       double* out = job.partials + chunk * job.partial_stride;
       out[0] = fast::lane_sum(loss);
-      if (job.want_grad)
-        for (long i = 0; i < 2 * sets * DD; ++i) out[1 + i] = fast::lane_sum(kernel.dM[i]);
+      if (job.want_grad) {
+        fast::lane_sums(kernel.dM, sets * DD, out + 1);
+        double* out_dU = out + 1 + sets * DD;
+        for (long i = 0; i < dU_first; ++i) out_dU[i] = 0.0;
+        fast::lane_sums(kernel.dU + dU_first, sets * DD - dU_first, out_dU + dU_first);
+      }
     }
   }
 }

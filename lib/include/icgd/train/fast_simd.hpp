@@ -72,6 +72,26 @@ inline double lane_sum(const V& v) {
   return s;
 }
 
+/// lane_sum of n lane vectors, vectorised across them: the lanes are converted to double and
+/// added in a fixed order (pairs (i, i+4) for float, then the four double lanes in order), so
+/// the result is the same whatever thread computes it.
+template <class V>
+inline void lane_sums(const V* in, long n, double* out) {
+  using D4 = double __attribute__((vector_size(32)));
+  for (long k = 0; k < n; ++k) {
+    D4 a;
+    if constexpr (sizeof(in[0][0]) == 4) {
+      using F4 = float __attribute__((vector_size(16)));
+      const F4 lo = __builtin_shufflevector(in[k], in[k], 0, 1, 2, 3);
+      const F4 hi = __builtin_shufflevector(in[k], in[k], 4, 5, 6, 7);
+      a = __builtin_convertvector(lo, D4) + __builtin_convertvector(hi, D4);
+    } else {
+      a = in[k];
+    }
+    out[k] = (a[0] + a[1]) + (a[2] + a[3]);
+  }
+}
+
 /// Natural logarithm of positive normal numbers, for lanes.
 /// x = m·2^e with m ∈ [√½, √2); ln m = 2 atanh(s), s = (m−1)/(m+1), |s| ≤ 0.1716, summed as
 /// 2s Σ_k s^{2k}/(2k+1) — 5 terms in float, 11 in double (truncation < ½ ulp).
