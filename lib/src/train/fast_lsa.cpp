@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <span>
 #include <stdexcept>
 #include <thread>
 
@@ -187,9 +188,25 @@ inline void cpu_relax() {
 
 }  // namespace
 
-/// Tasks per chunk: fixed, independent of the thread count; chunk partial sums are added in
-/// chunk order, which makes every result independent of the number of threads.
-inline constexpr int kChunkTasks = 64;
+/// How a batch is cut into chunks. The boundaries depend on the batch size only (never on the
+/// thread count) and chunk partial sums are added in chunk order, so every result is the same
+/// for any number of threads. "Guided" sizes: a quarter of what is left, a multiple of 8 in
+/// [16, 256] — big chunks first (little per-chunk overhead), small ones last (threads finish
+/// together: with equal 64-task chunks a thread idled ~20 µs per 1-layer step).
+inline std::vector<long> chunk_starts(long count) {
+  std::vector<long> starts;
+  long pos = 0;
+  while (pos < count) {
+    const long remaining = count - pos;
+    const long size = std::min(remaining, std::clamp(remaining / 4 / 8 * 8, 16L, 256L));
+    starts.push_back(pos);
+    pos += size;
+  }
+  starts.push_back(count);
+  return starts;
+}
+/// Lane groups whose last-layer rank-one terms are buffered before being added to dM.
+inline constexpr int kFlushGroups = 16;
 
 /// Persistent workers; thread 0 is the caller. A job is a number of chunks; every thread,
 /// the caller included, claims the next unclaimed chunk until none is left (so a worker that
@@ -305,6 +322,8 @@ class Engine {
   std::vector<AlignedBytes> scratch;  // per thread
   AlignedBytes weights;               // broadcast M, U
   std::vector<double> partials;       // per chunk: loss, dM, dU
+  std::vector<long> chunk_starts;     // chunk layout of the last batch size
+  long chunk_count = -1;
 };
 
 }  // namespace fast
@@ -312,7 +331,7 @@ class Engine {
 namespace {
 
 using fast::Engine;
-using fast::kChunkTasks;
+using fast::kFlushGroups;
 using fast::Lanes;
 
 /// Merged weights of every set in double: M = W_Kᵀ W_Q and U = λ P W_V (D × D, row-major).
@@ -421,6 +440,7 @@ struct Job {
   const V* M = nullptr;
   const V* U = nullptr;
   // Outputs.
+  std::span<const long> chunk_starts;  // chunk c = tasks [starts[c], starts[c+1])
   double* partials = nullptr;  // chunks × stride
   long partial_stride = 0;
   T* predictions = nullptr;
@@ -444,9 +464,8 @@ void run_chunk(void* ctx, int t, long chunk) {
   kernel.U = job.U;
   // Scratch layout: kernel scratch | staged E0 per half | accumulators dM, dU.
   const long kernel_size = fast::GroupKernel<T, kD>::scratch_size(D, N, K);
-  constexpr int kGroups = kChunkTasks / Lanes<T>::width;  // lane groups per chunk
   const long total = kernel_size + kHalves * tokens + 2 * sets * DD +
-                     fast::generate_scratch_size(D, N) + 2L * kGroups * D;
+                     fast::generate_scratch_size(D, N) + 2L * kFlushGroups * D;
   auto& buffer = job.engine->scratch[static_cast<std::size_t>(t)];
   buffer.resize(static_cast<std::size_t>(total) * sizeof(V));
   V* base = buffer.template as<V>();
@@ -456,7 +475,7 @@ void run_chunk(void* ctx, int t, long chunk) {
   kernel.dU = kernel.dM + sets * DD;
   V* gen_scratch = kernel.dU + sets * DD;
   V* su_all = gen_scratch + fast::generate_scratch_size(D, N);
-  V* eq_all = su_all + kGroups * D;
+  V* eq_all = su_all + kFlushGroups * D;
   int groups = 0;
 
   const T half_width = static_cast<T>(c.input_half_width);
@@ -472,8 +491,8 @@ void run_chunk(void* ctx, int t, long chunk) {
       for (long i = dU_first; i < sets * DD; ++i) kernel.dU[i] = V{};
     }
     V loss{};
-    for (long first = chunk * kChunkTasks; first < std::min(job.count, (chunk + 1) * kChunkTasks);
-         first += 8) {
+    const long chunk_begin = job.chunk_starts[chunk], chunk_end = job.chunk_starts[chunk + 1];
+    for (long first = chunk_begin; first < chunk_end; first += 8) {
       if (job.philox != nullptr) {
         fast::generate_group<T>(*job.philox, static_cast<std::uint32_t>(first), D, N, half_width,
                                 weight_scale, stage, targets, nullptr, gen_scratch);
@@ -494,6 +513,10 @@ void run_chunk(void* ctx, int t, long chunk) {
         }
         V mask;
         for (int lane = 0; lane < Lanes<T>::width; ++lane) mask[lane] = lane0 + lane < job.count ? T(1) : T(0);
+        if (groups == kFlushGroups) {
+          kernel.flush_last_layer(su_all, eq_all, groups);
+          groups = 0;
+        }
         kernel.su_store = su_all + groups * D;
         kernel.eq_store = eq_all + groups * D;
         ++groups;
@@ -506,10 +529,9 @@ void run_chunk(void* ctx, int t, long chunk) {
       double* out = job.partials + chunk * job.partial_stride;
       out[0] = fast::lane_sum(loss);
       if (job.want_grad) {
+        // Compact row: loss | dM | dU from row dU_first on (the rows before it are zero).
         fast::lane_sums(kernel.dM, sets * DD, out + 1);
-        double* out_dU = out + 1 + sets * DD;
-        for (long i = 0; i < dU_first; ++i) out_dU[i] = 0.0;
-        fast::lane_sums(kernel.dU + dU_first, sets * DD - dU_first, out_dU + dU_first);
+        fast::lane_sums(kernel.dU + dU_first, sets * DD - dU_first, out + 1 + sets * DD);
       }
     }
   }
@@ -519,7 +541,7 @@ template <class T>
 void dispatch(Job<T>& job) {
   const int D = job.config->width();
   fast::Pool::ChunkFn fn = D == 11 ? &run_chunk<T, 11> : &run_chunk<T, 0>;
-  job.engine->pool.run(fn, &job, (job.count + kChunkTasks - 1) / kChunkTasks);
+  job.engine->pool.run(fn, &job, static_cast<long>(job.chunk_starts.size()) - 1);
 }
 
 /// Broadcasts the merged weights into the engine's weight buffer (lane vectors).
@@ -556,8 +578,16 @@ double loss_pass(Engine& engine, const FastLsaConfig& c, const ParamStore<T>& pa
   }
   broadcast_weights(engine, merged, job);
   const long DD = static_cast<long>(merged.D) * merged.D;
-  const long stride = 1 + 2 * merged.sets * DD;
-  const long chunks = (count + kChunkTasks - 1) / kChunkTasks;
+  // Per chunk: loss, dM, and dU without its rows that one layer never touches (only the last
+  // row is a read-out): the caller reads every chunk's row, half of them from the other core.
+  const long dU_first = c.num_layers == 1 ? static_cast<long>(merged.D - 1) * merged.D : 0;
+  const long stride = 1 + 2 * merged.sets * DD - dU_first;
+  if (engine.chunk_count != count) {
+    engine.chunk_starts = fast::chunk_starts(count);
+    engine.chunk_count = count;
+  }
+  job.chunk_starts = engine.chunk_starts;
+  const long chunks = static_cast<long>(engine.chunk_starts.size()) - 1;
   engine.partials.resize(static_cast<std::size_t>(chunks * stride));  // every chunk writes its row
   job.partials = engine.partials.data();
   job.partial_stride = stride;
@@ -570,7 +600,8 @@ double loss_pass(Engine& engine, const FastLsaConfig& c, const ParamStore<T>& pa
   const double inv = 1.0 / static_cast<double>(count);
   if (grad != nullptr) {
     std::vector<double> dM(sum.begin() + 1, sum.begin() + 1 + merged.sets * DD);
-    std::vector<double> dU(sum.begin() + 1 + merged.sets * DD, sum.end());
+    std::vector<double> dU(static_cast<std::size_t>(dU_first), 0.0);
+    dU.insert(dU.end(), sum.begin() + 1 + merged.sets * DD, sum.end());
     for (double& v : dM) v *= inv;
     for (double& v : dU) v *= inv;
     chain_rule(c, params, dM, dU, *grad);
@@ -670,6 +701,8 @@ std::vector<T> fast_lsa_predict(const FastLsaConfig& c, const ParamStore<T>& par
   job.x = tasks.x.data();
   job.y = tasks.y.data();
   job.predictions = out.data();
+  const std::vector<long> starts = fast::chunk_starts(tasks.batch);
+  job.chunk_starts = starts;
   const Merged merged = merge_weights(c, params);
   broadcast_weights(engine, merged, job);
   dispatch(job);
