@@ -355,3 +355,29 @@ TEST_CASE("fast trainer: Adam steps reproduce, and training lowers the loss") {
   // The zero predictor's loss is 0.5·d·a²/3 ≈ 0.417; a trained 1-layer model gets well below.
   CHECK(last < 0.8 * first);
 }
+
+TEST_CASE("fast objective inside the general Trainer reproduces FastLsaTrainer step for step") {
+  // What the demos do (set_objective): the general loop (Adam, clipping, bookkeeping) with the
+  // fast path's loss and gradient. Same initial parameters, same optimiser ⇒ same bits.
+  TrainConfig tc = TrainConfig::von_oswald(2, true);
+  tc.batch_size = 200;
+  tc.eval_tasks = 8;
+  tc.eval_every = 0;
+  tc.seed = 6;
+  tc.threads = 2;
+  tc.finalize();
+  Trainer<float> general(tc);
+  const ParamStore<float> initial = general.model().params();
+  const FastLsaConfig fc = FastLsaConfig::from_train_config(tc);
+  auto objective = std::make_shared<FastLsaObjective<float>>(fc);
+  general.set_objective([objective](std::int64_t step, const ParamStore<float>& p, std::vector<float>& g) {
+    return (*objective)(step, p, g);
+  });
+  FastLsaTrainer<float> fast(fc, initial, tc.optimizer);
+  for (int s = 0; s < 5; ++s) {
+    const double lg = general.train_step();
+    const double lf = fast.train_step();
+    CHECK(lg == lf);
+  }
+  CHECK(general.model().params().values() == fast.params().values());
+}
