@@ -358,7 +358,9 @@ TEST_CASE("fast trainer: Adam steps reproduce, and training lowers the loss") {
 
 TEST_CASE("fast objective inside the general Trainer reproduces FastLsaTrainer step for step") {
   // What the demos do (set_objective): the general loop (Adam, clipping, bookkeeping) with the
-  // fast path's loss and gradient. Same initial parameters, same optimiser ⇒ same bits.
+  // fast path's loss and gradient. Same initial parameters and optimiser ⇒ the same run. Not
+  // demanded bit for bit: the two Adam instances are compiled in different translation units
+  // (trainer.cpp, fast_lsa.cpp), and a compiler may fuse a·b + c differently in each.
   TrainConfig tc = TrainConfig::von_oswald(2, true);
   tc.batch_size = 200;
   tc.eval_tasks = 8;
@@ -377,7 +379,16 @@ TEST_CASE("fast objective inside the general Trainer reproduces FastLsaTrainer s
   for (int s = 0; s < 5; ++s) {
     const double lg = general.train_step();
     const double lf = fast.train_step();
-    CHECK(lg == lf);
+    CHECK(lg == doctest::Approx(lf).epsilon(1e-5));
   }
-  CHECK(general.model().params().values() == fast.params().values());
+  const auto& pg = general.model().params().values();
+  const auto& pf = fast.params().values();
+  REQUIRE(pg.size() == pf.size());
+  double err = 0, scale = 0;
+  for (std::size_t i = 0; i < pg.size(); ++i) {
+    err = std::max(err, std::fabs(static_cast<double>(pg[i]) - pf[i]));
+    scale = std::max(scale, std::fabs(static_cast<double>(pf[i] - initial.values()[i])));
+  }
+  CHECK(scale > 0);           // the steps moved the parameters
+  CHECK(err <= 1e-4 * scale); // and both loops moved them the same way
 }
