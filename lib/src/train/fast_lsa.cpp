@@ -127,8 +127,14 @@ std::string fast_lsa_build_info() {
 #else
   const char* compiler = "unknown compiler";
 #endif
-  return fmt::format("{}, {}, {}, ISA {}, {}, 256-bit lanes (8 float / 4 double tasks)", compiler,
-                     opt, asserts, isa, philox);
+#if defined(ICGD_CXX_FLAGS)
+  // The literal flags, when the build defines them for icgd_train (see docs/performance.md).
+  const std::string flags = std::string(", flags \"") + ICGD_CXX_FLAGS + "\"";
+#else
+  const std::string flags;
+#endif
+  return fmt::format("{}{}, {}, {}, ISA {}, {}, 256-bit lanes (8 float / 4 double tasks)", compiler,
+                     flags, opt, asserts, isa, philox);
 }
 
 template <class T>
