@@ -47,9 +47,15 @@ T damping_value() {
 
 /// Runs the claim's construction (broken = none, or the negative-control flag of VO-3b) or its
 /// control on one instance; true when the layers reproduce GD on the claim's columns.
+/// The two token matrices a claim compares: what the layers produce (`actual`) and what GD
+/// predicts (`expected`), for the claim's construction or, with `broken`, its control.
 template <class T, int Nx, int Ny, int N>
-bool construction_matches_gd(const icl::RegressionInstance<T, Nx, Ny, N>& p, const GdClaim& c,
-                             int layers, Broken broken) {
+struct Sides {
+  icl::TokenMatrix<T, Nx, Ny, N> actual, expected;
+};
+template <class T, int Nx, int Ny, int N>
+Sides<T, Nx, Ny, N> claim_sides(const icl::RegressionInstance<T, Nx, Ny, N>& p, const GdClaim& c,
+                                int layers, Broken broken) {
   auto head = icl::prop1_head(p.W0, p.eta, p.n());
   QueryInKeys mode = c.negative ? QueryInKeys::included : QueryInKeys::excluded;
   T layer_damping = scalar_traits<T>::one();
@@ -67,9 +73,16 @@ bool construction_matches_gd(const icl::RegressionInstance<T, Nx, Ny, N>& p, con
     case Broken::query_among_keys: mode = QueryInKeys::included; break;
     case Broken::undamped_layers: layer_damping = scalar_traits<T>::one(); break;
   }
-  const auto actual = icl::apply_layers(icl::prop1_tokens(p), {head}, mode, layers, layer_damping);
-  const auto expected = icl::gd_prediction(p, gd_damping * p.eta, layers);
-  return icl::columns_agree(actual, expected, c.columns);
+  return {icl::apply_layers(icl::prop1_tokens(p), {head}, mode, layers, layer_damping),
+          icl::gd_prediction(p, gd_damping * p.eta, layers)};
+}
+
+/// True when the layers reproduce GD on the claim's columns.
+template <class T, int Nx, int Ny, int N>
+bool construction_matches_gd(const icl::RegressionInstance<T, Nx, Ny, N>& p, const GdClaim& c,
+                             int layers, Broken broken) {
+  const auto sides = claim_sides(p, c, layers, broken);
+  return icl::columns_agree(sides.actual, sides.expected, c.columns);
 }
 
 /// The verdict of one engine: the construction must agree with GD and the control must not
@@ -353,24 +366,7 @@ std::string polynomial_difference(const Polynomial& lhs, const Polynomial& rhs) 
 template <class T, int Nx, int Ny, int N>
 Explanation fixed_size_explanation(const icl::RegressionInstance<T, Nx, Ny, N>& p, const GdClaim& c,
                                    int layers, Broken broken, std::string what) {
-  auto head = icl::prop1_head(p.W0, p.eta, p.n());
-  QueryInKeys mode = c.negative ? QueryInKeys::included : QueryInKeys::excluded;
-  T layer_damping = scalar_traits<T>::one(), gd_damping = scalar_traits<T>::one();
-  if (c.damped) {
-    layer_damping = damping_value<T>();
-    gd_damping = damping_value<T>();
-  }
-  switch (broken) {
-    case Broken::none: break;
-    case Broken::value_sign:
-      for (int b = 0; b < p.ny(); ++b) head.W_V(p.nx() + b, p.nx() + b) = scalar_traits<T>::one();
-      break;
-    case Broken::missing_inverse_n: head = icl::prop1_head(p.W0, p.eta, 1); break;
-    case Broken::query_among_keys: mode = QueryInKeys::included; break;
-    case Broken::undamped_layers: layer_damping = scalar_traits<T>::one(); break;
-  }
-  const auto actual = icl::apply_layers(icl::prop1_tokens(p), {head}, mode, layers, layer_damping);
-  const auto expected = icl::gd_prediction(p, gd_damping * p.eta, layers);
+  const auto [actual, expected] = claim_sides(p, c, layers, broken);
   // Show the first y-slot of the first column the claim speaks about (the query for VO-2).
   const int column = c.columns == Columns::context ? 0 : p.n();
   const int row = p.nx();
