@@ -152,8 +152,8 @@ DemoResult run(DemoContext& ctx, const OneLayerOptions& opt) {
     ood_tf_w.push_back(train::ood_losses(trainer.model(), task, cfg.tokens, train::OodAxis::weight_scale, weight_alphas, ood_tasks, seed, threads));
     ood_interp_w.push_back(train::ood_losses(interpolated, task, cfg.tokens, train::OodAxis::weight_scale, weight_alphas, ood_tasks, seed, threads));
 
-    save_model_into_run(ctx, trainer.model(), fmt::format("weights-seed{}", cfg.seed),
-                        {{"seed", cfg.seed}, {"steps", steps}, {"eval_loss", trained}, {"task", task.to_json()}});
+    save_model_into_run(ctx, trainer.model(), fmt::format("weights-seed{}", cfg.seed), cfg,
+                        {{"seed", cfg.seed}, {"steps", steps}, {"eval_loss", trained}});
     seed_results.push_back({{"seed", cfg.seed},
                             {"training_path", training_path},
                             {"final",

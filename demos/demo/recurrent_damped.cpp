@@ -51,18 +51,6 @@ train::Model<Scalar> iterate_layer(const train::Model<Scalar>& one_layer, int it
   return iterated;
 }
 
-/// The first `count` tasks of a batch (alignment metrics on a subset).
-train::Batch<Scalar> first_tasks(const train::Batch<Scalar>& batch, int count) {
-  count = std::min(count, batch.tokens.batch);
-  train::Batch<Scalar> out;
-  out.tokens.batch = count;
-  out.tokens.seq_len = batch.tokens.seq_len;
-  out.tokens.width = batch.tokens.width;
-  out.tokens.data = batch.tokens.data.leftCols(static_cast<Eigen::Index>(count) * batch.tokens.seq_len);
-  out.targets = batch.targets.leftCols(count);
-  return out;
-}
-
 /// A task's loss above this counts as blown up (float overflows soon after).
 constexpr double kBlownUp = 1e3;
 
@@ -170,7 +158,7 @@ DemoResult run(DemoContext& ctx, const RecurrentOptions& opt) {
   const train::Model<Scalar>& one_layer = trainer.model();
   const auto& eval_tasks = trainer.eval_tasks();
   const auto& eval_batch = trainer.eval_batch();
-  save_model_into_run(ctx, one_layer, "weights-one-layer", {{"seed", seed}, {"steps", steps}, {"source", training_path}});
+  save_model_into_run(ctx, one_layer, "weights-one-layer", cfg, {{"seed", seed}, {"steps", steps}, {"source", training_path}});
 
   // --- GD baselines: one-step rate by line search; K-step GD at λη is the damped GD layer.
   const auto line_tasks = train::generate_tasks(task, seed, train::Stream::baseline_tasks, 0, line_search_tasks, 0, threads);

@@ -116,7 +116,7 @@ DemoResult run(DemoContext& ctx, const SineOptions& opt) {
                                 [&](std::int64_t step, double loss) { curves.add_row({id, double(step), loss}); });
     t.loss = t.trainer->evaluate();
     save_model_into_run(ctx, t.trainer->model(), control ? "weights-mlp-gd" : "weights-transformer",
-                        {{"seed", seed}, {"steps", steps}, {"eval_loss", t.loss}, {"task", task.to_json()}});
+                        t.trainer->config(), {{"seed", seed}, {"steps", steps}, {"eval_loss", t.loss}});
     models.push_back(std::move(t));
   }
   curves.write(ctx.run, "training.csv");

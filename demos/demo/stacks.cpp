@@ -149,7 +149,7 @@ DemoResult run(DemoContext& ctx, const StacksOptions& opt) {
       summary_csv.add_row({double(k), recurrent ? 1.0 : 0.0, double(cfg.steps), trained, base.gd_loss, base.gd_per_step_loss,
                            gdpp_loss, vs_gdpp.sens_cos, vs_gd.sens_cos});
       const std::string folder = fmt::format("weights-K{}-{}", k, recurrent ? "recurrent" : "separate");
-      save_model_into_run(ctx, trainer.model(), folder, {{"seed", seed}, {"steps", cfg.steps}, {"eval_loss", trained}});
+      save_model_into_run(ctx, trainer.model(), folder, cfg, {{"seed", seed}, {"steps", cfg.steps}, {"eval_loss", trained}});
       runs.push_back({{"layers", k},
                       {"recurrent", recurrent},
                       {"steps", cfg.steps},

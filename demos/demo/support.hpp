@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -73,15 +74,32 @@ std::string select_training_path(train::Trainer<T>& trainer, bool allow_fast) {
 }
 
 /// Saves a model in the engine's weight format (a folder of .npy files plus manifest.json,
-/// icgd/train/npy.hpp) as `<run>/<folder>`, and records it among the run's files.
+/// icgd/train/npy.hpp) as `<run>/<folder>`, and records it among the run's files. The manifest's
+/// "meta" holds the task distribution and token construction it was trained on, so that
+/// `icgd eval <folder>` can evaluate it on fresh tasks of the same kind.
 template <class T>
 void save_model_into_run(DemoContext& ctx, const train::Model<T>& model, const std::string& folder,
-                         nlohmann::json meta) {
+                         const train::TrainConfig& trained_with, nlohmann::json meta) {
   meta["demo"] = ctx.name;
+  meta["task"] = trained_with.task.to_json();
+  meta["tokens"] = trained_with.tokens.to_json();
   meta["input_range"] = ctx.input_range.label;
   meta["input_half_width_a"] = ctx.input_range.half_width;
   train::save_model(ctx.run.path(folder), model, meta);
   ctx.run.note_file(folder);
+}
+
+/// The first `count` tasks of a batch (metrics that are costly per task run on a subset).
+template <class T>
+train::Batch<T> first_tasks(const train::Batch<T>& batch, int count) {
+  count = std::min(count, batch.tokens.batch);
+  train::Batch<T> out;
+  out.tokens.batch = count;
+  out.tokens.seq_len = batch.tokens.seq_len;
+  out.tokens.width = batch.tokens.width;
+  out.tokens.data = batch.tokens.data.leftCols(static_cast<Eigen::Index>(count) * batch.tokens.seq_len);
+  out.targets = batch.targets.leftCols(count);
+  return out;
 }
 
 /// Per-task losses 0.5‖ŷ_b − y_b‖² (predictions y_dim × B) and their mean and standard error.

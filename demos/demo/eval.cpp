@@ -1,0 +1,119 @@
+// `icgd eval WEIGHTS` — loads weights saved by a demo (a folder of .npy files plus
+// manifest.json, icgd/train/npy.hpp) and evaluates the model on fresh tasks of the distribution
+// it was trained on (recorded in the manifest), next to the zero predictor and, for the linear
+// models of von Oswald et al., K-step GD with a line-searched learning rate (K = layers) and the
+// alignment metrics of theory.md A.8.
+#include "command.hpp"
+#include "demo/framework.hpp"
+#include "icgd/io/json.hpp"
+#include "icgd/io/run_directory.hpp"
+#include "icgd/io/table.hpp"
+#include "icgd/train/train.hpp"
+
+#include <fmt/core.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+namespace {
+using namespace icgd;
+
+struct EvalOptions {
+  std::string weights;
+  int tasks = 10000;
+  std::uint64_t seed = 0;
+  int threads = 0;
+  std::optional<std::string> input_range;
+  std::string json;
+  bool force = false;
+};
+
+void evaluate(const EvalOptions& opt) {
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(opt.weights) || !fs::exists(fs::path(opt.weights) / "manifest.json"))
+    throw cli::InputError(fmt::format("'{}' is not a weights folder (no manifest.json)", opt.weights));
+  if (!opt.json.empty() && fs::exists(opt.json) && !opt.force)
+    throw cli::InputError(fmt::format("'{}' exists; pass --force to overwrite it", opt.json));
+  nlohmann::json manifest;
+  train::Model<float> model = [&] {
+    try {
+      return train::load_model<float>(opt.weights, &manifest);
+    } catch (const std::exception& e) {
+      throw cli::InputError(fmt::format("cannot load '{}': {}", opt.weights, e.what()));
+    }
+  }();
+  const nlohmann::json meta = manifest.value("meta", nlohmann::json::object());
+  if (!meta.contains("task"))
+    throw cli::InputError(fmt::format("'{}': the manifest does not record the task distribution (meta.task)", opt.weights));
+  train::TaskConfig task = train::TaskConfig::from_json(meta["task"]);
+  const train::TokenConfig tokens = meta.contains("tokens") ? train::TokenConfig::from_json(meta["tokens"]) : train::TokenConfig{};
+  if (opt.input_range) {
+    if (task.kind != train::TaskKind::linear || task.input_law != train::InputLaw::uniform)
+      throw cli::InputError("--input-range applies to linear tasks with uniform inputs only");
+    task.input_half_width = demo::parse_input_range(*opt.input_range).half_width;
+  }
+  const int threads = train::resolve_threads(opt.threads);
+  // Tasks nobody trained on: a stream of their own.
+  const auto tasks = train::generate_tasks(task, opt.seed, static_cast<std::uint32_t>(train::Stream::user) + 2, 0, opt.tasks, 0, threads);
+  const auto batch = train::make_batch<float>(tasks, tokens);
+  const double loss = static_cast<double>(model.loss(batch.tokens, batch.targets, threads));
+  const double zero = train::zero_predictor_loss(tasks);
+
+  nlohmann::json result = {{"weights", opt.weights},
+                           {"metadata", io::run_metadata("icgd eval")},
+                           {"task", task.to_json()},
+                           {"task_description", task.describe()},
+                           {"tasks", opt.tasks},
+                           {"seed", opt.seed},
+                           {"loss", loss},
+                           {"zero_predictor_loss", zero}};
+  io::SummaryTable table(fmt::format("icgd eval {} on {} fresh tasks ({})", opt.weights, opt.tasks, task.describe()),
+                         {"quantity", "value"});
+  table.add_row({"model loss (0.5 · MSE)", io::cell(loss, 6)});
+  table.add_row({"zero predictor", io::cell(zero, 6)});
+
+  const auto& mc = model.config();
+  const bool linear_lsa = task.kind == train::TaskKind::linear && tokens.kind == train::TokenKind::concatenated &&
+                          !mc.input_embedding && !mc.input_mlp && task.y_dim == 1;
+  if (linear_lsa) {
+    const int steps = mc.num_layers;
+    const auto fit = train::generate_tasks(task, opt.seed, train::Stream::baseline_tasks, 0, std::min(opt.tasks, 10000), 0, threads);
+    const auto search = train::line_search_gd(fit, steps, {}, threads);
+    const double gd = train::gd_loss(tasks, search.eta, steps, threads);
+    const auto gd_model =
+        train::make_gd_model<float>(task.x_dim, 1, task.num_context, std::vector<double>(static_cast<std::size_t>(steps), search.eta), true);
+    const auto align = train::compare_models(model, gd_model, batch, task.x_dim, threads);
+    table.add_row({fmt::format("{}-step GD, line-searched η = {}", steps, io::cell(search.eta, 5)), io::cell(gd, 6)});
+    table.add_row({"model / GD loss", io::cell(loss / gd, 5)});
+    table.add_row({"sensitivity cosine vs GD", io::cell(align.sens_cos, 5)});
+    table.add_row({"mean |ŷ − ŷ_GD|", io::cell(align.pred_diff, 4)});
+    result["gd"] = {{"steps", steps}, {"eta", search.eta}, {"loss", gd}, {"sens_cos", align.sens_cos},
+                    {"sens_l2", align.sens_l2}, {"pred_diff", align.pred_diff}};
+    if (steps == 1 && task.input_law == train::InputLaw::uniform && task.weight_scale == 1.0 && task.input_scale == 1.0) {
+      const auto oracle = train::one_step_gd_oracle_uniform(task.input_half_width, task.x_dim, task.num_context);
+      table.add_row({"optimal one-step GD (analytic, theory.md A.8)", io::cell(oracle.half_risk, 6)});
+      result["oracle_half_risk"] = oracle.half_risk;
+    }
+  }
+  table.print();
+  if (!opt.json.empty()) {
+    io::write_file_atomically(opt.json, result.dump(2) + "\n");
+    fmt::print("results written to {}\n", opt.json);
+  }
+}
+
+const cli::RegisterCommand registration{"eval", 25, [](CLI::App& root) {
+  auto opt = std::make_shared<EvalOptions>();
+  auto* app = root.add_subcommand("eval", "Evaluate weights saved by a demo (a weights-* folder) on fresh tasks");
+  app->add_option("weights", opt->weights, "Weights folder (manifest.json + .npy files)")->required();
+  app->add_option("--tasks", opt->tasks, "Number of fresh evaluation tasks")->check(CLI::PositiveNumber);
+  app->add_option("--seed", opt->seed, "Seed of the evaluation tasks");
+  app->add_option("--threads", opt->threads, "Worker threads (default: all)")->check(CLI::NonNegativeNumber);
+  app->add_option("--input-range", opt->input_range, "Evaluate linear models on x ~ U(-a, a): code, paper or a");
+  app->add_option("--json", opt->json, "Also write the figures to this JSON file");
+  app->add_flag("--force", opt->force, "Overwrite an existing --json file");
+  app->callback([opt] { evaluate(*opt); });
+}};
+
+}  // namespace
