@@ -77,7 +77,9 @@ DemoResult run(DemoContext& ctx, const StacksOptions& opt) {
                     {"precision", "float32"}});
 
   const auto fit_set = train::generate_tasks(task, seed, train::Stream::baseline_tasks, 0, fit_tasks, 0, threads);
-  const auto validation_set = train::generate_tasks(task, seed, train::Stream::baseline_tasks, 1, fit_tasks, 0, threads);
+  // As many validation tasks as evaluation tasks: rare blow-ups must be as visible here as there.
+  const auto validation_set = train::generate_tasks(task, seed, train::Stream::baseline_tasks, 1,
+                                                    std::max(fit_tasks, static_cast<int>(ctx.eval_tasks)), 0, threads);
   const auto eval_set = train::generate_tasks(task, seed, train::Stream::eval_tasks, 0, static_cast<int>(ctx.eval_tasks), 0, threads);
   const double zero_loss = train::zero_predictor_loss(eval_set);
   train::GdFitConfig fit_config;
