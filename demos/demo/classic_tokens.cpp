@@ -108,7 +108,7 @@ DemoResult run(DemoContext& ctx, const ClassicOptions& opt) {
   cfg.steps = steps;
   cfg.seed = seed;
   cfg.eval_tasks = static_cast<int>(ctx.eval_tasks);
-  cfg.eval_every = static_cast<int>(std::max<std::int64_t>(1, steps / 40));
+  cfg.eval_every = static_cast<int>(std::max<std::int64_t>(1, steps / (quick ? 6 : 40)));
   cfg.threads = threads;
   cfg.finalize();
 

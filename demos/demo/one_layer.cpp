@@ -29,7 +29,7 @@ struct OneLayerOptions {
   int batch = 2048;
   double learning_rate = 1e-3;
   double clip = 1e-3;   // reference code for <= 2 layers; the paper's text says 10 (theory §0 item 9)
-  int eval_every = 0;   // 0: steps / 50
+  int eval_every = 0;   // 0: steps / 50 (--quick: steps / 6)
   int ood_tasks = 0;    // 0: 2000 (--quick: 200)
 };
 
@@ -41,7 +41,7 @@ DemoResult run(DemoContext& ctx, const OneLayerOptions& opt) {
   const train::TaskConfig task = linear_task(ctx, d, n);
   const std::int64_t steps = ctx.steps_or(5000, 200);
   const int seeds = opt.seeds.value_or(quick ? 1 : 3);
-  const int eval_every = opt.eval_every > 0 ? opt.eval_every : static_cast<int>(std::max<std::int64_t>(1, steps / 50));
+  const int eval_every = opt.eval_every > 0 ? opt.eval_every : static_cast<int>(std::max<std::int64_t>(1, steps / (quick ? 6 : 50)));
   const int line_search_tasks = quick ? 1000 : 10000;
   const int ood_tasks = opt.ood_tasks > 0 ? opt.ood_tasks : (quick ? 100 : 2000);
   // --quick must stay fast in the sanitizer build too: a smaller batch.

@@ -133,7 +133,7 @@ DemoResult run(DemoContext& ctx, const RecurrentOptions& opt) {
   cfg.steps = steps;
   cfg.seed = seed;
   cfg.eval_tasks = static_cast<int>(ctx.eval_tasks);
-  cfg.eval_every = static_cast<int>(std::max<std::int64_t>(1, steps / 25));
+  cfg.eval_every = static_cast<int>(std::max<std::int64_t>(1, steps / (quick ? 6 : 25)));
   cfg.threads = threads;
   cfg.finalize();
   train::Trainer<Scalar> trainer(cfg);

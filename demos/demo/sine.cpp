@@ -107,7 +107,7 @@ DemoResult run(DemoContext& ctx, const SineOptions& opt) {
     cfg.steps = steps;
     cfg.seed = seed;
     cfg.eval_tasks = static_cast<int>(ctx.eval_tasks);
-    cfg.eval_every = static_cast<int>(std::max<std::int64_t>(1, steps / 40));
+    cfg.eval_every = static_cast<int>(std::max<std::int64_t>(1, steps / (quick ? 6 : 40)));
     cfg.threads = threads;
     cfg.finalize();
     Trained t{control ? "mlp+gd" : "transformer", std::make_unique<train::Trainer<Scalar>>(cfg), 0};

@@ -59,7 +59,7 @@ DemoResult run(DemoContext& ctx, const StacksOptions& opt) {
   const std::int64_t recurrent_steps = ctx.steps_or(opt.recurrent_steps, 100);
   const std::int64_t separate_steps = ctx.steps_or(opt.separate_steps, 100);
   const int fit_tasks = quick ? std::min(opt.fit_tasks, 256) : opt.fit_tasks;
-  const int fit_iterations = quick ? std::min(opt.fit_iterations, 100) : opt.fit_iterations;
+  const int fit_iterations = quick ? std::min(opt.fit_iterations, 30) : opt.fit_iterations;
   for (int k : layers)
     if (k < 1 || k > 12) throw cli::InputError(fmt::format("--layers: {} is outside 1..12", k));
 
@@ -152,7 +152,7 @@ DemoResult run(DemoContext& ctx, const StacksOptions& opt) {
       cfg.steps = recurrent ? recurrent_steps : separate_steps;
       cfg.seed = seed;
       cfg.eval_tasks = static_cast<int>(ctx.eval_tasks);
-      cfg.eval_every = static_cast<int>(std::max<std::int64_t>(1, cfg.steps / 25));
+      cfg.eval_every = static_cast<int>(std::max<std::int64_t>(1, cfg.steps / (quick ? 6 : 25)));
       cfg.threads = threads;
       cfg.finalize();
       train::Trainer<Scalar> trainer(cfg);
