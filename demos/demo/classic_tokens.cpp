@@ -17,6 +17,8 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <utility>
+#include <vector>
 
 namespace icgd::demo {
 namespace {
@@ -172,8 +174,12 @@ DemoResult run(DemoContext& ctx, const ClassicOptions& opt) {
             "after training, ‖∂ layer-1 output_k / ∂ input_{k+1}‖ / mean over other tokens (reference diagnostic: the first layer "
             "copies from the next token)",
             final_copy.next / final_copy.other, ">", 2.0);
+  std::vector<std::pair<std::int64_t, double>> loss_curve;
+  for (const auto& c : checkpoints) loss_curve.emplace_back(c["step"].get<std::int64_t>(), c["eval_loss"].get<double>());
+  const Convergence convergence = convergence_of("the 2-layer model", loss_curve);
   ctx.check("VO-10.reaches-one-gd-step", "trained loss / loss of one GD step (line-searched η); the paper: about 1",
-            trained / gd1_loss, "<", 1.10);
+            trained / gd1_loss, "<", 1.10)
+      .inconclusive_unless_converged(convergence);
 
   using io::PlotSeries;
   ctx.figures.push_back({.name = "loss",
@@ -216,6 +222,7 @@ DemoResult run(DemoContext& ctx, const ClassicOptions& opt) {
                  fmt::format("{} / {}", io::cell(final_profile.x_from_next, 3), io::cell(final_profile.x_from_previous, 3))});
   table.add_row({"y-token from previous / from next",
                  fmt::format("{} / {}", io::cell(final_profile.y_from_previous, 3), io::cell(final_profile.y_from_next, 3))});
+  table.add_row({"loss fall over the last quarter of training", fmt::format("{:.1f}%", 100 * convergence.late_fall)});
   table.add_row({"loss drop (below midpoint of zero and 1-step GD) at step", drop_step < 0 ? "not reached" : std::to_string(drop_step)});
   table.add_row({"'next' gradient above 2× 'other' from step", next_rise_step < 0 ? "never" : std::to_string(next_rise_step)});
 
@@ -236,6 +243,7 @@ DemoResult run(DemoContext& ctx, const ClassicOptions& opt) {
                       {"y_from_previous", final_profile.y_from_previous},
                       {"y_from_next", final_profile.y_from_next},
                       {"loss_drop_step", drop_step},
+                      {"late_fall", convergence.late_fall},
                       {"next_rise_step", next_rise_step}}},
                     {"checkpoints", checkpoints}};
   result.summary = {{"trained_loss", trained}, {"gd1_loss", gd1_loss}, {"copy_next_over_other", final_copy.next / final_copy.other}};

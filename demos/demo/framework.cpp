@@ -2,11 +2,14 @@
 #include "demo/framework.hpp"
 
 #include "icgd/io/json.hpp"
+#include "icgd/train/metrics.hpp"
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <stdexcept>
 #include <thread>
 
 namespace icgd::demo {
@@ -42,9 +45,36 @@ InputRange input_range_for(const DemoSpec& spec, const CommonOptions& options) {
 }
 
 nlohmann::json to_json(const Check& check) {
-  return {{"id", check.id},         {"statement", check.statement}, {"measured", check.measured},
-          {"relation", check.relation}, {"threshold", check.threshold}, {"passed", check.passed},
-          {"enforced", check.enforced}};
+  nlohmann::json j = {{"id", check.id},         {"statement", check.statement}, {"measured", check.measured},
+                      {"relation", check.relation}, {"threshold", check.threshold}, {"passed", check.passed},
+                      {"enforced", check.enforced}, {"outcome", check.outcome()}};
+  if (!check.inconclusive_reason.empty()) j["inconclusive_reason"] = check.inconclusive_reason;
+  return j;
+}
+
+Convergence convergence_of(std::string model, const std::vector<std::pair<std::int64_t, double>>& curve) {
+  return {std::move(model), train::late_relative_fall(curve)};
+}
+
+Check& Check::inconclusive_unless_converged(const Convergence& run) {
+  if (!passed && !run.converged())
+    inconclusive_reason = fmt::format("{} had not converged: its evaluation loss fell by {:.1f}% over the last quarter of "
+                                      "training (tolerance {:.0f}%); run longer (--steps) to decide",
+                                      run.model, 100 * run.late_fall, 100 * Convergence::kLateFallTolerance);
+  return *this;
+}
+
+namespace {
+/// The result column of the checks table: pass, FAIL or INCONCLUSIVE.
+std::string check_verdict(const Check& c) {
+  if (c.passed || c.inconclusive_reason.empty()) return io::verdict(c.passed);
+  return "INCONCLUSIVE";
+}
+}  // namespace
+
+std::string Check::outcome() const {
+  if (passed) return "held";
+  return inconclusive_reason.empty() ? "did not hold" : "inconclusive";
 }
 
 std::int64_t DemoContext::steps_or(std::int64_t full_default, std::int64_t quick_default) const {
@@ -57,7 +87,7 @@ int DemoContext::threads() const {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-void DemoContext::check(std::string id, std::string statement, double measured, std::string relation, double threshold) {
+Check& DemoContext::check(std::string id, std::string statement, double measured, std::string relation, double threshold) {
   bool passed = false;
   if (relation == "<") passed = measured < threshold;
   else if (relation == "<=") passed = measured <= threshold;
@@ -65,7 +95,8 @@ void DemoContext::check(std::string id, std::string statement, double measured, 
   else if (relation == ">=") passed = measured >= threshold;
   else throw std::invalid_argument("check relation must be <, <=, > or >=");
   if (!std::isfinite(measured)) passed = false;
-  checks.push_back({std::move(id), std::move(statement), measured, threshold, std::move(relation), passed, !options.quick});
+  return checks.emplace_back(Check{std::move(id), std::move(statement), measured, threshold, std::move(relation), passed,
+                                   !options.quick, {}});
 }
 
 void DemoContext::write_config(const nlohmann::json& settings) {
@@ -113,11 +144,14 @@ nlohmann::json run_demo(const DemoSpec& spec, const DemoRunner& runner, const Co
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   nlohmann::json checks = nlohmann::json::array();
-  bool enforced_failure = false;
+  bool enforced_failure = false, enforced_inconclusive = false;
   for (const auto& c : ctx.checks) {
     checks.push_back(to_json(c));
-    enforced_failure |= c.enforced && !c.passed;
+    if (!c.enforced || c.passed) continue;
+    (c.inconclusive_reason.empty() ? enforced_failure : enforced_inconclusive) = true;
   }
+  // One word for the whole demo: a refuted check outweighs an undecided one.
+  const std::string outcome = enforced_failure ? "did not hold" : enforced_inconclusive ? "inconclusive" : "held";
   nlohmann::json results = {{"demo", spec.name},
                             {"input_range", ctx.input_range.label},
                             {"input_half_width_a", ctx.input_range.half_width},
@@ -125,7 +159,8 @@ nlohmann::json run_demo(const DemoSpec& spec, const DemoRunner& runner, const Co
                             {"quick", options.quick},
                             {"wall_seconds", seconds},
                             {"checks", checks},
-                            {"all_enforced_checks_passed", !enforced_failure}};
+                            {"outcome", outcome},
+                            {"all_enforced_checks_passed", !enforced_failure && !enforced_inconclusive}};
   for (auto& [key, value] : result.results.items()) results[key] = value;
   // Results reach the disk before gnuplot runs; the file list is completed afterwards.
   ctx.run.note_file("results.json");
@@ -147,22 +182,29 @@ nlohmann::json run_demo(const DemoSpec& spec, const DemoRunner& runner, const Co
                                  {"check", "measured", "relation", "threshold", "result"});
     for (const auto& c : ctx.checks)
       check_table.add_row({c.id, io::cell(c.measured, 6), c.relation, io::cell(c.threshold, 6),
-                           c.enforced ? io::verdict(c.passed) : (c.passed ? "(pass)" : "(fail)")});
+                           c.enforced ? check_verdict(c) : (c.passed ? "(pass)" : "(fail)")});
     check_table.print();
+    for (const auto& c : ctx.checks)
+      if (c.enforced && !c.inconclusive_reason.empty()) fmt::print("{}: inconclusive: {}\n", c.id, c.inconclusive_reason);
   }
   fmt::print("inputs: x ~ {}\nwall time {:.1f} s; files in {}\n", ctx.input_range.label, seconds, ctx.run.root().string());
   if (!ctx.figures.empty() && !plots.rendered) {
     fmt::print(stderr, "icgd: {}: {}\n", options.no_plots ? "note" : "error", plots.message);
     if (!options.no_plots) cli::set_exit_status(1);
   }
+  // Exit status: 3 when a check did not hold, else 4 when one was inconclusive (docs/demos.md).
   if (enforced_failure) {
     fmt::print(stderr, "icgd: demo {}: a check did not hold (see results.json)\n", spec.name);
-    if (cli::exit_status() == 0) cli::set_exit_status(3);
+    if (cli::exit_status() == 0 || cli::exit_status() == 4) cli::set_exit_status(3);
+  } else if (enforced_inconclusive) {
+    fmt::print(stderr, "icgd: demo {}: a check was inconclusive: a model had not converged (see results.json)\n", spec.name);
+    if (cli::exit_status() == 0) cli::set_exit_status(4);
   }
   std::fflush(stdout);
   nlohmann::json summary = result.summary;
   summary["wall_seconds"] = seconds;
-  summary["all_enforced_checks_passed"] = !enforced_failure;
+  summary["outcome"] = outcome;
+  summary["all_enforced_checks_passed"] = !enforced_failure && !enforced_inconclusive;
   return summary;
 }
 

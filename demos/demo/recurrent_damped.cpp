@@ -106,6 +106,27 @@ train::Model<Scalar> project_on_gd_structure(const train::Model<Scalar>& one_lay
   return projected;
 }
 
+/// The trained layer's preconditioner: the part of its query update that has the GD form,
+/// Δy_q ∝ W_PV[y, y] · Σ_i y_i x_iᵀ W_KQ[x, x] x_q (theory A.3). For the GD layer the matrix
+/// A = W_PV[y, y] · W_KQ[x, x] is (η/N)·I; a trained layer's A is that up to noise. Its eigenvalue
+/// spread is invisible after one application (the one-step loss is flat around A = αI to first
+/// order) but sets the convergence rate of each direction when the layer is iterated, so it is
+/// what makes the iterated trained model drift from K-step GD at large K.
+struct PreconditionerShape {
+  double min_over_mean = 1, max_over_mean = 1;  ///< eigenvalues of sym(A) relative to their mean
+};
+
+PreconditionerShape preconditioner_shape(const train::Model<Scalar>& one_layer) {
+  Eigen::MatrixXd KQ, PV;
+  train::attention_products(one_layer, 0, KQ, PV);
+  const auto x_dim = static_cast<Eigen::Index>(PV.rows() - one_layer.config().y_dim);
+  const Eigen::MatrixXd A = PV(x_dim, x_dim) * KQ.topLeftCorner(x_dim, x_dim);
+  const Eigen::MatrixXd symmetric = 0.5 * (A + A.transpose());
+  const Eigen::VectorXd eigenvalues = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(symmetric, Eigen::EigenvaluesOnly).eigenvalues();
+  const double mean = eigenvalues.mean();
+  return {eigenvalues.minCoeff() / mean, eigenvalues.maxCoeff() / mean};
+}
+
 DemoResult run(DemoContext& ctx, const RecurrentOptions& opt) {
   const int d = opt.dim, n = opt.context, threads = ctx.threads();
   const bool quick = ctx.options.quick;
@@ -191,6 +212,7 @@ DemoResult run(DemoContext& ctx, const RecurrentOptions& opt) {
   const auto undamped_stats = stats_per_k(tf_undamped);
   const auto projected_stats = stats_per_k(iterate_layer(project_on_gd_structure(one_layer), k_max, lambda));
   const double zero_loss = train::zero_predictor_loss(eval_tasks);
+  const PreconditionerShape shape = preconditioner_shape(one_layer);
   int undamped_blowup = -1;  // first K where the undamped iteration's median is worse than predicting 0
   for (int k = 1; k <= k_max && undamped_blowup < 0; ++k)
     if (!(undamped_stats[static_cast<std::size_t>(k)].median <= zero_loss)) undamped_blowup = k;
@@ -318,6 +340,7 @@ DemoResult run(DemoContext& ctx, const RecurrentOptions& opt) {
                     {"zero_predictor_loss", zero_loss},
                     {"blown_up_threshold", kBlownUp},
                     {"undamped_first_k_median_worse_than_zero", undamped_blowup},
+                    {"preconditioner_eigenvalues_over_mean", {{"min", shape.min_over_mean}, {"max", shape.max_over_mean}}},
                     {"iterations",
                      {{"trained_median", column(tf_stats, &LossStats::median)},
                       {"gd_damped_median", column(gd_stats, &LossStats::median)},
@@ -348,6 +371,8 @@ DemoResult run(DemoContext& ctx, const RecurrentOptions& opt) {
                  undamped_blowup < 0 ? fmt::format("none up to {}", k_max) : std::to_string(undamped_blowup)});
   notes.add_row({fmt::format("tasks above {:g} at K = {}: trained / GD / trained without x-writes", kBlownUp, k_max),
                  fmt::format("{} / {} / {}", tf_last.blown_up, gd_last.blown_up, proj_last.blown_up)});
+  notes.add_row({"trained preconditioner W_PV[y,y]·W_KQ[x,x]: eigenvalues / their mean (GD: 1)",
+                 fmt::format("{:.3f} … {:.3f}", shape.min_over_mean, shape.max_over_mean)});
   notes.add_row({"* mean over the tasks below the blow-up threshold", ""});
   result.tables = {table, notes};
   return result;

@@ -15,6 +15,8 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <utility>
+#include <vector>
 
 namespace icgd::demo {
 namespace {
@@ -94,6 +96,7 @@ DemoResult run(DemoContext& ctx, const SineOptions& opt) {
     std::string name;
     std::unique_ptr<train::Trainer<Scalar>> trainer;
     double loss = 0;
+    std::vector<std::pair<std::int64_t, double>> curve;  ///< (step, evaluation loss)
   };
   std::vector<Trained> models;
   io::CsvTable curves({"model", "step", "eval_loss"});
@@ -110,10 +113,13 @@ DemoResult run(DemoContext& ctx, const SineOptions& opt) {
     cfg.eval_every = static_cast<int>(std::max<std::int64_t>(1, steps / (quick ? 6 : 40)));
     cfg.threads = threads;
     cfg.finalize();
-    Trained t{control ? "mlp+gd" : "transformer", std::make_unique<train::Trainer<Scalar>>(cfg), 0};
+    Trained t{control ? "mlp+gd" : "transformer", std::make_unique<train::Trainer<Scalar>>(cfg), 0, {}};
     const double id = control ? 1 : 0;
     train_with_progress<Scalar>(ctx, *t.trainer, fmt::format("sine: {}", control ? "MLP + one GD step" : "MLP + LSA"),
-                                [&](std::int64_t step, double loss) { curves.add_row({id, double(step), loss}); });
+                                [&](std::int64_t step, double loss) {
+                                  curves.add_row({id, double(step), loss});
+                                  t.curve.emplace_back(step, loss);
+                                });
     t.loss = t.trainer->evaluate();
     save_model_into_run(ctx, t.trainer->model(), control ? "weights-mlp-gd" : "weights-transformer",
                         t.trainer->config(), {{"seed", seed}, {"steps", steps}, {"eval_loss", t.loss}});
@@ -149,9 +155,14 @@ DemoResult run(DemoContext& ctx, const SineOptions& opt) {
   context_csv.write(ctx.run, "example_context.csv");
 
   const double tf_loss = models[0].loss, gd_loss = models[1].loss;
+  // The reference trains 20 000 steps of batch 2048; the default here is 5000 of 1024 (time
+  // budget of `icgd demo all`), so the comparison is only decisive when both runs converged.
+  const Convergence tf_convergence = convergence_of("the transformer (MLP + LSA)", models[0].curve);
+  const Convergence gd_convergence = convergence_of("the control (MLP + GD)", models[1].curve);
   ctx.check("VO-9.transformer-matches-mlp-gd",
             "|loss(MLP + trained LSA) − loss(meta-learned MLP + one GD step)| / loss(MLP + GD) (the paper: they match)",
-            std::abs(relative_gap(tf_loss, gd_loss)), "<", 0.10);
+            std::abs(relative_gap(tf_loss, gd_loss)), "<", 0.10)
+      .inconclusive_unless_converged(tf_convergence.late_fall >= gd_convergence.late_fall ? tf_convergence : gd_convergence);
   ctx.check("VO-9.features-beat-linear-gd", "loss(MLP + trained LSA) / loss(one GD step on raw x, best η)",
             tf_loss / linear_search.loss, "<", 1.0);
 
@@ -184,6 +195,9 @@ DemoResult run(DemoContext& ctx, const SineOptions& opt) {
   table.add_row({"zero predictor", io::cell(zero_loss, 5), ""});
   table.add_rule();
   table.add_row({"mean |ŷ_TF − ŷ_GD|", io::cell(alignment.pred_diff, 4), "transformer vs control"});
+  table.add_row({"loss fall over the last quarter of training", fmt::format("{:.1f}% / {:.1f}%", 100 * tf_convergence.late_fall,
+                                                                             100 * gd_convergence.late_fall),
+                 "transformer / control"});
 
   DemoResult result;
   result.results = {{"final",
@@ -194,7 +208,9 @@ DemoResult run(DemoContext& ctx, const SineOptions& opt) {
                       {"linear_gd_eta", linear_search.eta},
                       {"zero_predictor_loss", zero_loss},
                       {"control_learned_eta", learned_eta},
-                      {"pred_diff", alignment.pred_diff}}},
+                      {"pred_diff", alignment.pred_diff},
+                      {"transformer_late_fall", tf_convergence.late_fall},
+                      {"control_late_fall", gd_convergence.late_fall}}},
                     {"note", "sensitivity cosine is not reported: with a scalar input it only compares signs"}};
   result.summary = result.results["final"];
   result.tables = {table};

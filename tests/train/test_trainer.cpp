@@ -1,5 +1,6 @@
 // Training loop: reproducibility, resumable checkpoints, learning.
 #include "icgd/train/baselines.hpp"
+#include "icgd/train/metrics.hpp"
 #include "icgd/train/trainer.hpp"
 
 #include <doctest/doctest.h>
@@ -179,4 +180,23 @@ TEST_CASE("Adam(W) with global-norm clipping: one step by hand (optax semantics)
   const double v = (0.999 * 0.001 * 0.36 + 0.001 * 0.01) / (1 - 0.999 * 0.999);
   CHECK(p[0] == doctest::Approx(p0 - 0.1 * (m / (std::sqrt(v) + 1e-8) + 0.5 * p0)));
   CHECK(adam.steps() == 2);
+}
+
+TEST_CASE("late_relative_fall: the loss fall over the last quarter of a run (the demos' convergence test)") {
+  // Checkpoints every 100 steps to 1000: the last quarter starts at step 750 (3/4 · 1000).
+  std::vector<std::pair<std::int64_t, double>> curve;
+  for (int step = 0; step <= 1000; step += 100) curve.emplace_back(step, 1.0);
+  CHECK(late_relative_fall(curve) == 0.0);  // flat: converged
+  // Still falling: 2.0 at step 800 (the first checkpoint at or after 750), 1.0 at the end.
+  // A bug that took the checkpoint before 3/4 (700: 5.0) or the first one (0: 9.0) would show.
+  curve = {{0, 9.0}, {700, 5.0}, {800, 2.0}, {900, 1.5}, {1000, 1.0}};
+  CHECK(late_relative_fall(curve) == doctest::Approx(1.0));
+  // Rising at the end (e.g. training became unstable) gives a negative fall, not "converged".
+  curve = {{0, 1.0}, {750, 1.0}, {1000, 1.25}};
+  CHECK(late_relative_fall(curve) == doctest::Approx(-0.2));
+  // Checkpoints that do not start at 0 (a resumed run) and an uneven spacing.
+  curve = {{400, 3.0}, {600, 2.0}, {900, 1.2}, {1000, 1.0}};
+  CHECK(late_relative_fall(curve) == doctest::Approx(0.2));
+  CHECK_THROWS_AS(late_relative_fall({{10, 1.0}}), std::invalid_argument);
+  CHECK_THROWS_AS(late_relative_fall({}), std::invalid_argument);
 }

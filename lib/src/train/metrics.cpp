@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -185,5 +186,14 @@ ICGD_INSTANTIATE(float)
 ICGD_INSTANTIATE(double)
 ICGD_INSTANTIATE(long double)
 #undef ICGD_INSTANTIATE
+
+double late_relative_fall(const std::vector<std::pair<std::int64_t, double>>& curve) {
+  if (curve.size() < 2) throw std::invalid_argument("late_relative_fall: needs at least two checkpoints");
+  const std::int64_t last_step = curve.back().first;
+  const auto three_quarters =
+      std::find_if(curve.begin(), curve.end(), [&](const auto& c) { return 4 * c.first >= 3 * last_step; });
+  const double final_loss = curve.back().second;
+  return (three_quarters->second - final_loss) / std::abs(final_loss);
+}
 
 }  // namespace icgd::train
