@@ -265,7 +265,7 @@ const RegisterDemo registration{{"stacks", "Recurrent and non-recurrent stacks o
                                      app->add_flag("--only-recurrent", opt->only_recurrent, "Skip the non-recurrent stacks");
                                      app->add_option("--batch", opt->batch, "Tasks per training step")->check(CLI::PositiveNumber);
                                      app->add_option("--fit-tasks", opt->fit_tasks, "Tasks the GD/GD++ rates are fitted on")->check(CLI::PositiveNumber);
-                                     app->add_option("--fit-iterations", opt->fit_iterations, "Adam iterations of the GD/GD++ fits")
+                                     app->add_option("--fit-iterations", opt->fit_iterations, "Maximum BFGS iterations of the GD/GD++ fits (train::fit_gd)")
                                          ->check(CLI::PositiveNumber);
                                      app->add_option("--dim", opt->dim, "Input dimension d")->check(CLI::PositiveNumber);
                                      app->add_option("--context", opt->context, "Context size N")->check(CLI::PositiveNumber);

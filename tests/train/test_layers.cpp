@@ -226,3 +226,37 @@ TEST_CASE("float MLP: the vectorised GELU agrees with the scalar formula") {
   const MatL ref = W2f.cast<LD>() * (W1f.cast<LD>() * Xf.cast<LD>()).unaryExpr([](LD z) { return gelu(z); });
   CHECK(static_cast<double>(relative_error(out.cast<LD>(), ref)) < 1e-6);
 }
+
+TEST_CASE("bias gradients do not depend on the alignment of the gradient buffer") {
+  // The flat gradient is a std::vector whose 32-byte alignment depends on the heap's history.
+  // Bug this catches: a row-wise sum written straight into the bias view was vectorised from
+  // the view's first aligned row, so the bits of db depended on where the vector happened to
+  // start, and `icgd demo sine` alone and inside `icgd demo all` trained different models.
+  using MatF = LMat<float>;
+  std::mt19937_64 gen(31);
+  std::normal_distribution<float> normal;
+  const int in = 5, hidden = 37, outd = 19, len = 301;  // odd sizes: no row count is a lane multiple
+  auto random_f = [&](int r, int c) { return MatF(MatF::NullaryExpr(r, c, [&] { return normal(gen); })); };
+  const MatF W1 = random_f(hidden, in), b1 = random_f(hidden, 1), W2 = random_f(outd, hidden), b2 = random_f(outd, 1);
+  const MatF X = random_f(in, len), C = random_f(outd, len);
+  const MlpWeights<float> w{Eigen::Map<const MatF>(W1.data(), hidden, in), Eigen::Map<const MatF>(b1.data(), hidden, 1),
+                            Eigen::Map<const MatF>(W2.data(), outd, hidden), Eigen::Map<const MatF>(b2.data(), outd, 1)};
+  std::vector<float> reference;
+  for (int offset = 0; offset < 8; ++offset) {  // 8 floats = one 32-byte AVX lane group
+    const int n_grad = hidden * in + hidden + outd * hidden + outd;
+    std::vector<float> buffer(static_cast<std::size_t>(offset + n_grad), 0.0f);
+    float* p = buffer.data() + offset;
+    MlpGrads<float> g{Eigen::Map<MatF>(p, hidden, in), Eigen::Map<MatF>(p + hidden * in, hidden, 1),
+                      Eigen::Map<MatF>(p + hidden * in + hidden, outd, hidden),
+                      Eigen::Map<MatF>(p + hidden * in + hidden + outd * hidden, outd, 1)};
+    MatF out, dX;
+    MlpCache<float> cache;
+    mlp_forward(w, X, out, cache);
+    mlp_backward(w, cache, C, g, dX);
+    const std::vector<float> grad(p, p + n_grad);
+    if (offset == 0)
+      reference = grad;
+    else
+      CHECK_MESSAGE(grad == reference, "gradient bits changed with the buffer offset ", offset);
+  }
+}

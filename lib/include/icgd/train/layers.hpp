@@ -196,11 +196,24 @@ void mlp_forward(const MlpWeights<T>& w, const InRef<T>& input, LMat<T>& out,
   if (w.b2.size() > 0) out.colwise() += w.b2.col(0);
 }
 
+/// db += Σ_columns d_out, summed into an Eigen-allocated (aligned) vector first. Why: db is a
+/// view into the flat gradient std::vector, whose 32-byte alignment depends on the heap's
+/// history. Eigen vectorizes a row-wise sum along the destination and sums the unaligned head
+/// rows with a different association than the vectorized ones, so summing straight into db
+/// made the last bits of the bias gradients — and after chaotic training, the results — differ
+/// between `icgd demo sine` and the same demo inside `icgd demo all` (tests/train:
+/// "bias gradients do not depend on the alignment of the gradient buffer").
+template <class T, class Dst>
+void add_row_sums(const InRef<T>& d_out, Dst&& db) {
+  const Eigen::Matrix<T, Eigen::Dynamic, 1> sums = d_out.rowwise().sum();
+  db.col(0) += sums;
+}
+
 template <class T>
 void mlp_backward(const MlpWeights<T>& w, MlpCache<T>& cache, const InRef<T>& d_out,
                   MlpGrads<T>& g, LMat<T>& d_input) {
   g.W2.noalias() += d_out * cache.act.transpose();
-  if (g.b2.size() > 0) g.b2.col(0) += d_out.rowwise().sum();
+  if (g.b2.size() > 0) add_row_sums<T>(d_out, g.b2);
   LMat<T>& d_pre = cache.d_pre;
   d_pre.noalias() = w.W2.transpose() * d_out;
   // gelu'(z) = ½(1 + t) + ½ z (1 − t²) √(2/π)(1 + 3·0.044715 z²), t the cached tanh.
@@ -210,7 +223,7 @@ void mlp_backward(const MlpWeights<T>& w, MlpCache<T>& cache, const InRef<T>& d_
   d_pre.array() *= T(0.5) * (T(1) + t) +
                    T(0.5) * z * (T(1) - t * t) * c * (T(1) + T(3) * T(0.044715) * z * z);
   g.W1.noalias() += d_pre * cache.input.transpose();
-  if (g.b1.size() > 0) g.b1.col(0) += d_pre.rowwise().sum();
+  if (g.b1.size() > 0) add_row_sums<T>(d_pre, g.b1);
   d_input.noalias() = w.W1.transpose() * d_pre;
 }
 
@@ -288,7 +301,7 @@ void linear_backward(const Eigen::Map<const LMat<T>>& W, const InRef<T>& input,
                      const InRef<T>& d_out, Eigen::Map<LMat<T>>& dW,
                      Eigen::Map<LMat<T>>& db, LMat<T>& d_input) {
   dW.noalias() += d_out * input.transpose();
-  if (db.size() > 0) db.col(0) += d_out.rowwise().sum();
+  if (db.size() > 0) add_row_sums<T>(d_out, db);
   d_input.noalias() = W.transpose() * d_out;
 }
 
