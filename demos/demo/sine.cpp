@@ -23,7 +23,7 @@ namespace {
 
 struct SineOptions {
   int context = 10;                // N (reference `dataset_size`)
-  int batch = 1024;                // reference 2048; smaller for the time budget (docs/demos.md)
+  int batch = 512;                 // reference 2048; smaller for the time budget (docs/demos.md)
   std::int64_t steps = 5000;       // reference 20 000
   bool paper_amplitude = false;    // A ~ U(0.1, 5) instead of the code's U(0.1, 0.5) (§0 item 9)
   int embed_dim = 40;
@@ -221,7 +221,7 @@ const RegisterDemo registration{{"sine", "Sine regression: input MLP + LSA vs me
                                  [](CLI::App* app) -> DemoRunner {
                                    auto opt = std::make_shared<SineOptions>();
                                    if (app) {
-                                     app->add_option("--batch", opt->batch, "Tasks per step (default 1024; reference 2048)")->check(CLI::PositiveNumber);
+                                     app->add_option("--batch", opt->batch, "Tasks per step (default 512; reference 2048)")->check(CLI::PositiveNumber);
                                      app->add_flag("--paper-amplitude", opt->paper_amplitude, "A ~ U(0.1, 5) (paper text) instead of U(0.1, 0.5) (code)");
                                      app->add_option("--context", opt->context, "Context size N")->check(CLI::PositiveNumber);
                                      app->add_option("--embed", opt->embed_dim, "Embedding size (default 40)")->check(CLI::PositiveNumber);

@@ -41,6 +41,7 @@ using Scalar = float;
 struct Baselines {
   double gd_eta = 0, gd_loss = 0;                  // K-step GD, one line-searched η
   std::vector<double> gd_per_step_etas;            // K-step GD, fitted η per step
+  int gd_per_step_iterations = 0;                  // BFGS iterations of that fit
   double gd_per_step_loss = 0;
   train::GdFitResult gdpp_shared, gdpp_per_layer;  // GD++ fits
   double gdpp_shared_loss = 0, gdpp_per_layer_loss = 0;
@@ -105,6 +106,7 @@ DemoResult run(DemoContext& ctx, const StacksOptions& opt) {
     base.gd_loss = train::gd_loss(eval_set, search.eta, k, threads);
     const auto gd_fit = train::fit_gd(fit_set, k, false, false, fit_config);
     base.gd_per_step_etas = gd_fit.etas;
+    base.gd_per_step_iterations = gd_fit.iterations;
     base.gd_per_step_loss = train::half_mse(eval_set, train::gd_predictions(eval_set, gd_fit.etas, {}, threads));
     base.gdpp_shared = train::fit_gd(fit_set, k, true, true, fit_config);
     base.gdpp_shared_loss = train::half_mse(
@@ -135,11 +137,14 @@ DemoResult run(DemoContext& ctx, const StacksOptions& opt) {
     baselines_json[std::to_string(k)] = {{"gd_line_searched_eta", base.gd_eta},
                                          {"gd_loss", base.gd_loss},
                                          {"gd_per_step_etas", base.gd_per_step_etas},
+                                         {"gd_per_step_bfgs_iterations", base.gd_per_step_iterations},
                                          {"gd_per_step_loss", base.gd_per_step_loss},
                                          {"gdpp_shared", {{"gamma", base.gdpp_shared.gammas}, {"eta", base.gdpp_shared.etas},
-                                                          {"loss", base.gdpp_shared_loss}}},
+                                                          {"loss", base.gdpp_shared_loss},
+                                                          {"bfgs_iterations", base.gdpp_shared.iterations}}},
                                          {"gdpp_per_layer", {{"gamma", base.gdpp_per_layer.gammas}, {"eta", base.gdpp_per_layer.etas},
                                                              {"loss", base.gdpp_per_layer_loss},
+                                                             {"bfgs_iterations", base.gdpp_per_layer.iterations},
                                                              {"per_layer_fit_kept", base.per_layer_kept},
                                                              {"per_layer_fit_loss", base.per_layer_fit_loss},
                                                              {"per_layer_validation_loss", base.per_layer_validation_loss}}}};

@@ -160,6 +160,11 @@ TEST_CASE("configurations survive a JSON round trip") {
 
 TEST_CASE("Adam(W) with global-norm clipping: one step by hand (optax semantics)") {
   AdamConfig c;
+  // The default is the reference's β2 = 0.98 (src/config.py), not optax's 0.999; a default
+  // that slid back to optax's would train every demo with different dynamics.
+  CHECK(c.beta2 == 0.98);
+  CHECK(c.beta1 == 0.9);
+  c.beta2 = 0.999;  // the hand computation below uses optax's default
   c.learning_rate = 0.1;
   c.clip_global_norm = 1.0;
   c.weight_decay = 0.5;

@@ -14,8 +14,10 @@ namespace icgd::train {
 struct AdamConfig {
   double learning_rate = 1e-3;  ///< paper: 1e-3 (5e-4 from 3 layers), theory §0 item 9
   double beta1 = 0.9;
-  double beta2 = 0.999;
-  double eps = 1e-8;
+  /// The reference's config.b2 = 0.98 (S1 src/config.py, passed to optax.adamw for every
+  /// experiment); optax's own default is 0.999.
+  double beta2 = 0.98;
+  double eps = 1e-8;  ///< optax's default: the reference does not pass its config.adam_eps here
   /// Decoupled weight decay (AdamW): update += weight_decay · param, scaled by the lr.
   double weight_decay = 0.0;
   /// Global-norm clipping threshold; ≤ 0 disables. Code: 1e-3 for ≤ 2 layers, paper: 10.
