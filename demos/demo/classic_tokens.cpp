@@ -222,7 +222,7 @@ DemoResult run(DemoContext& ctx, const ClassicOptions& opt) {
                  fmt::format("{} / {}", io::cell(final_profile.x_from_next, 3), io::cell(final_profile.x_from_previous, 3))});
   table.add_row({"y-token from previous / from next",
                  fmt::format("{} / {}", io::cell(final_profile.y_from_previous, 3), io::cell(final_profile.y_from_next, 3))});
-  table.add_row({"loss fall over the last quarter of training", fmt::format("{:.1f}%", 100 * convergence.late_fall)});
+  table.add_row({"mean loss fall, third to last quarter of training", fmt::format("{:.1f}%", 100 * convergence.late_fall)});
   table.add_row({"loss drop (below midpoint of zero and 1-step GD) at step", drop_step < 0 ? "not reached" : std::to_string(drop_step)});
   table.add_row({"'next' gradient above 2× 'other' from step", next_rise_step < 0 ? "never" : std::to_string(next_rise_step)});
 

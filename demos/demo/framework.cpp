@@ -58,8 +58,8 @@ Convergence convergence_of(std::string model, const std::vector<std::pair<std::i
 
 Check& Check::inconclusive_unless_converged(const Convergence& run) {
   if (!passed && !run.converged())
-    inconclusive_reason = fmt::format("{} had not converged: its evaluation loss fell by {:.1f}% over the last quarter of "
-                                      "training (tolerance {:.0f}%); run longer (--steps) to decide",
+    inconclusive_reason = fmt::format("{} had not converged: its mean evaluation loss fell by {:.1f}% from the third to the "
+                                      "last quarter of training (tolerance {:.0f}%); run longer (--steps) to decide",
                                       run.model, 100 * run.late_fall, 100 * Convergence::kLateFallTolerance);
   return *this;
 }

@@ -51,9 +51,9 @@ struct InputRange {
 [[nodiscard]] InputRange parse_input_range(const std::string& text);  // throws cli::InputError
 
 /// How far a training run still was from converging: the relative fall of its evaluation loss
-/// over the last quarter of the run (train::late_relative_fall).
+/// from the third quarter of the run to the last (train::late_relative_fall).
 struct Convergence {
-  /// A run whose loss still fell by more than this over its last quarter has not converged.
+  /// A run whose mean loss still fell by more than this into its last quarter has not converged.
   static constexpr double kLateFallTolerance = 0.05;
   std::string model;       ///< which run, e.g. "the transformer"
   double late_fall = 0;

@@ -162,7 +162,9 @@ DemoResult run(DemoContext& ctx, const SineOptions& opt) {
   ctx.check("VO-9.transformer-matches-mlp-gd",
             "|loss(MLP + trained LSA) − loss(meta-learned MLP + one GD step)| / loss(MLP + GD) (the paper: they match)",
             std::abs(relative_gap(tf_loss, gd_loss)), "<", 0.10)
-      .inconclusive_unless_converged(tf_convergence.late_fall >= gd_convergence.late_fall ? tf_convergence : gd_convergence);
+      // Only the worse network's convergence can undecide it: if the better one is still
+      // improving, more training widens the gap rather than closing it.
+      .inconclusive_unless_converged(tf_loss > gd_loss ? tf_convergence : gd_convergence);
   ctx.check("VO-9.features-beat-linear-gd", "loss(MLP + trained LSA) / loss(one GD step on raw x, best η)",
             tf_loss / linear_search.loss, "<", 1.0);
 
@@ -195,7 +197,7 @@ DemoResult run(DemoContext& ctx, const SineOptions& opt) {
   table.add_row({"zero predictor", io::cell(zero_loss, 5), ""});
   table.add_rule();
   table.add_row({"mean |ŷ_TF − ŷ_GD|", io::cell(alignment.pred_diff, 4), "transformer vs control"});
-  table.add_row({"loss fall over the last quarter of training", fmt::format("{:.1f}% / {:.1f}%", 100 * tf_convergence.late_fall,
+  table.add_row({"mean loss fall, third to last quarter of training", fmt::format("{:.1f}% / {:.1f}%", 100 * tf_convergence.late_fall,
                                                                              100 * gd_convergence.late_fall),
                  "transformer / control"});
 

@@ -182,6 +182,7 @@ DemoResult run(DemoContext& ctx, const StacksOptions& opt) {
       runs.push_back({{"layers", k},
                       {"recurrent", recurrent},
                       {"steps", cfg.steps},
+                      {"skipped_nonfinite_steps", trainer.skipped_steps()},
                       {"training_path", path},
                       {"learning_rate", cfg.optimizer.learning_rate},
                       {"clip_global_norm", cfg.optimizer.clip_global_norm},

@@ -47,6 +47,9 @@ void train_with_progress(DemoContext& ctx, train::Trainer<T>& trainer, const std
     bar.update(p.step, fmt::format("train {:.4f} eval {:.4f}", p.train_loss, last_eval));
   });
   bar.finish(fmt::format("eval loss {:.5f}", last_eval));
+  if (trainer.skipped_steps() > 0)
+    fmt::print(stderr, "icgd: note: {}: {} training step(s) had a non-finite loss or gradient and were skipped\n", label,
+               trainer.skipped_steps());
 }
 
 /// Plugs the fast linear-attention objective (icgd/train/fast_lsa.hpp) into `trainer` when it

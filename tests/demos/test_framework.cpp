@@ -38,9 +38,9 @@ struct TempFolder {
   }
 };
 
-// A still-falling run (the loss halves over its last quarter) and a flat one.
-const std::vector<std::pair<std::int64_t, double>> kFalling = {{0, 1.0}, {750, 0.4}, {1000, 0.2}};
-const std::vector<std::pair<std::int64_t, double>> kFlat = {{0, 1.0}, {750, 0.2}, {1000, 0.2}};
+// A still-falling run (mean 0.6 in the third quarter, 0.3 in the last) and a flat one.
+const std::vector<std::pair<std::int64_t, double>> kFalling = {{0, 1.0}, {500, 0.6}, {750, 0.4}, {1000, 0.2}};
+const std::vector<std::pair<std::int64_t, double>> kFlat = {{0, 1.0}, {500, 0.2}, {750, 0.2}, {1000, 0.2}};
 
 // A context for recording checks only (its run folder is never written).
 struct ContextInFolder {
@@ -80,7 +80,7 @@ Ran run_fake_demo(const std::function<void(DemoContext&)>& record_checks) {
 TEST_CASE("convergence: a fall over 5% in the last quarter is 'still training'") {
   CHECK_FALSE(convergence_of("falling", kFalling).converged());
   CHECK(convergence_of("flat", kFlat).converged());
-  // Rising at the end (−3.8%) is not "still improving".
+  // Rising at the end (1.0 → mean 1.02 over the last quarter: −2%) is not "still improving".
   CHECK(convergence_of("rising", {{0, 1.0}, {80, 1.0}, {100, 1.04}}).converged());
 }
 
@@ -100,7 +100,7 @@ TEST_CASE("a failed check is inconclusive only when its model was still improvin
   CHECK(refuted.outcome() == "did not hold");
   Check& open = ctx.check("open", "3 < 2", 3.0, "<", 2.0).inconclusive_unless_converged(convergence_of("m", kFalling));
   CHECK(open.outcome() == "inconclusive");
-  CHECK(open.inconclusive_reason.find("fell by 100.0%") != std::string::npos);  // (0.4 − 0.2) / 0.2
+  CHECK(open.inconclusive_reason.find("fell by 100.0%") != std::string::npos);  // (0.6 − 0.3) / 0.3
   // A non-finite measurement never holds.
   CHECK(ctx.check("nan", "NaN < 1", std::nan(""), "<", 1.0).outcome() == "did not hold");
 }

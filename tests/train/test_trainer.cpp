@@ -187,21 +187,26 @@ TEST_CASE("Adam(W) with global-norm clipping: one step by hand (optax semantics)
   CHECK(adam.steps() == 2);
 }
 
-TEST_CASE("late_relative_fall: the loss fall over the last quarter of a run (the demos' convergence test)") {
-  // Checkpoints every 100 steps to 1000: the last quarter starts at step 750 (3/4 · 1000).
+TEST_CASE("late_relative_fall: the loss fall from the third quarter of a run to the last (the demos' convergence test)") {
+  // Checkpoints every 100 steps to 1000: third quarter [500, 750), last quarter [750, 1000].
   std::vector<std::pair<std::int64_t, double>> curve;
   for (int step = 0; step <= 1000; step += 100) curve.emplace_back(step, 1.0);
   CHECK(late_relative_fall(curve) == 0.0);  // flat: converged
-  // Still falling: 2.0 at step 800 (the first checkpoint at or after 750), 1.0 at the end.
-  // A bug that took the checkpoint before 3/4 (700: 5.0) or the first one (0: 9.0) would show.
+  // Still falling: third quarter {700: 5}, last quarter {800: 2, 900: 1.5, 1000: 1} (mean 1.5).
+  // A bug that used the first checkpoint (0: 9) or the final one alone would show.
   curve = {{0, 9.0}, {700, 5.0}, {800, 2.0}, {900, 1.5}, {1000, 1.0}};
-  CHECK(late_relative_fall(curve) == doctest::Approx(1.0));
-  // Rising at the end (e.g. training became unstable) gives a negative fall, not "converged".
+  CHECK(late_relative_fall(curve) == doctest::Approx((5.0 - 1.5) / 1.5));
+  // Noise: falling, but the final checkpoint is a bump. Two single checkpoints (800 vs 1000)
+  // would say "rising" (−20%); the window means say still falling (+50%).
+  curve = {{0, 3.0}, {500, 2.0}, {600, 1.9}, {700, 1.8}, {800, 1.2}, {900, 1.1}, {1000, 1.5}};
+  CHECK(late_relative_fall(curve) == doctest::Approx((1.9 - 3.8 / 3) / (3.8 / 3)));
+  // Rising at the end (training became unstable) gives a negative fall. No checkpoint in the
+  // third quarter: the last one before 750 (step 0) stands in.
   curve = {{0, 1.0}, {750, 1.0}, {1000, 1.25}};
-  CHECK(late_relative_fall(curve) == doctest::Approx(-0.2));
+  CHECK(late_relative_fall(curve) == doctest::Approx((1.0 - 1.125) / 1.125));
   // Checkpoints that do not start at 0 (a resumed run) and an uneven spacing.
   curve = {{400, 3.0}, {600, 2.0}, {900, 1.2}, {1000, 1.0}};
-  CHECK(late_relative_fall(curve) == doctest::Approx(0.2));
+  CHECK(late_relative_fall(curve) == doctest::Approx((2.0 - 1.1) / 1.1));
   CHECK_THROWS_AS(late_relative_fall({{10, 1.0}}), std::invalid_argument);
   CHECK_THROWS_AS(late_relative_fall({}), std::invalid_argument);
 }

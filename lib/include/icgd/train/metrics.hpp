@@ -75,10 +75,11 @@ template <class T>
 CopyDiagnostic copy_diagnostic(const Model<T>& model, const TokenBatch<T>& tokens, int threads = 1);
 
 /// How far a training run still was from converging, from its evaluation checkpoints (step,
-/// loss) in step order: the relative fall of the loss over the last quarter of the run,
-/// (L(3T/4) − L(T)) / |L(T)|, where L(3T/4) is the first checkpoint at or after 3/4 of the last
-/// step. About 0 for a converged run (noise either way), clearly positive for one still
-/// improving. Throws std::invalid_argument for fewer than two checkpoints.
+/// loss) in step order: the relative fall of the mean loss from the third quarter of the run to
+/// the last, (mean L over [T/2, 3T/4) − mean L over [3T/4, T]) / |mean L over [3T/4, T]|, with T
+/// the last step. When no checkpoint lies in the third quarter, the last one before 3T/4 stands
+/// in for it. About 0 for a converged run (noise either way), clearly positive for one still
+/// improving. Throws std::invalid_argument for fewer than two checkpoints or none before 3T/4.
 double late_relative_fall(const std::vector<std::pair<std::int64_t, double>>& curve);
 
 }  // namespace icgd::train

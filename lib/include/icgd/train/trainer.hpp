@@ -94,6 +94,9 @@ class Trainer {
   double train_step();
   /// Global gradient norm (before clipping) of the last train_step.
   double last_grad_norm() const { return last_grad_norm_; }
+  /// Steps whose loss or gradient was not finite and that therefore changed nothing (as optax's
+  /// apply_if_finite). Counted since this Trainer was made; not stored in checkpoints.
+  std::int64_t skipped_steps() const { return skipped_steps_; }
   /// Loss on the fixed evaluation set.
   double evaluate() const;
   /// Runs until config().steps, evaluating every eval_every steps and writing checkpoints;
@@ -121,6 +124,7 @@ class Trainer {
   StepObjective objective_;
   std::vector<T> grad_;
   double last_grad_norm_ = 0;
+  std::int64_t skipped_steps_ = 0;
 };
 
 extern template class Trainer<float>;
