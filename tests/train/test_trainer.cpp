@@ -5,7 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <filesystem>
 
 using namespace icgd::train;
@@ -209,4 +211,29 @@ TEST_CASE("late_relative_fall: the loss fall from the third quarter of a run to 
   CHECK(late_relative_fall(curve) == doctest::Approx((2.0 - 1.1) / 1.1));
   CHECK_THROWS_AS(late_relative_fall({{10, 1.0}}), std::invalid_argument);
   CHECK_THROWS_AS(late_relative_fall({}), std::invalid_argument);
+}
+
+TEST_CASE("a step with a non-finite loss or gradient is skipped, counted, and training goes on") {
+  // Bug this catches: a NaN gradient passed to Adam (clipping cannot scale NaN) turns every
+  // weight and both moments into NaN for good; the 5-layer stack of `icgd demo stacks` did.
+  TrainConfig c = small_config(1);
+  c.steps = 4;
+  Trainer<float> t(c);
+  std::vector<std::vector<float>> params_after;
+  t.set_objective([&](std::int64_t step, const ParamStore<float>& p, std::vector<float>& g) {
+    params_after.push_back(p.values());
+    g.assign(p.total_size(), 0.5f);
+    if (step == 1) g[0] = std::numeric_limits<float>::quiet_NaN();   // NaN gradient entry
+    if (step == 2) return std::numeric_limits<double>::infinity();    // overflowed loss
+    return 1.0;
+  });
+  t.run();
+  REQUIRE(params_after.size() == 4);
+  CHECK(t.skipped_steps() == 2);
+  CHECK(params_after[1] != params_after[0]);  // step 0 applied
+  CHECK(params_after[2] == params_after[1]);  // step 1 skipped
+  CHECK(params_after[3] == params_after[2]);  // step 2 skipped
+  for (float v : t.model().params().values()) CHECK(std::isfinite(v));
+  CHECK(t.model().params().values() != params_after[3]);  // step 3 applied
+  CHECK(t.step() == 4);
 }
