@@ -123,8 +123,10 @@ PreconditionerShape preconditioner_shape(const train::Model<Scalar>& one_layer) 
   const Eigen::MatrixXd A = PV(x_dim, x_dim) * KQ.topLeftCorner(x_dim, x_dim);
   const Eigen::MatrixXd symmetric = 0.5 * (A + A.transpose());
   const Eigen::VectorXd eigenvalues = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(symmetric, Eigen::EigenvaluesOnly).eigenvalues();
-  const double mean = eigenvalues.mean();
-  return {eigenvalues.minCoeff() / mean, eigenvalues.maxCoeff() / mean};
+  // Ratios, then their range: the mean is negative for the sign convention of W_PV (ŷ = −y-slot),
+  // which would swap min and max if they were divided afterwards.
+  const Eigen::VectorXd ratios = eigenvalues / eigenvalues.mean();
+  return {ratios.minCoeff(), ratios.maxCoeff()};
 }
 
 DemoResult run(DemoContext& ctx, const RecurrentOptions& opt) {
