@@ -134,7 +134,9 @@ DemoResult run(DemoContext& ctx, const ClassicOptions& opt) {
   io::CsvTable curves({"step", "eval_loss", "copy_own", "copy_next", "copy_other", "x_from_next", "x_from_previous",
                        "y_from_previous", "y_from_next"});
   nlohmann::json checkpoints = nlohmann::json::array();
+  std::vector<std::pair<std::int64_t, double>> loss_curve;  // (step, evaluation loss)
   train_with_progress<Scalar>(ctx, trainer, "classic-tokens", [&](std::int64_t step, double loss) {
+    loss_curve.emplace_back(step, loss);
     const auto copy = train::copy_diagnostic(trainer.model(), probe.tokens, threads);
     const auto profile = copy_profile(trainer.model(), probe.tokens);
     curves.add_row({double(step), loss, copy.own, copy.next, copy.other, profile.x_from_next, profile.x_from_previous,
@@ -174,8 +176,6 @@ DemoResult run(DemoContext& ctx, const ClassicOptions& opt) {
             "after training, ‖∂ layer-1 output_k / ∂ input_{k+1}‖ / mean over other tokens (reference diagnostic: the first layer "
             "copies from the next token)",
             final_copy.next / final_copy.other, ">", 2.0);
-  std::vector<std::pair<std::int64_t, double>> loss_curve;
-  for (const auto& c : checkpoints) loss_curve.emplace_back(c["step"].get<std::int64_t>(), c["eval_loss"].get<double>());
   const Convergence convergence = convergence_of("the 2-layer model", loss_curve);
   ctx.check("VO-10.reaches-one-gd-step", "trained loss / loss of one GD step (line-searched η); the paper: about 1",
             trained / gd1_loss, "<", 1.10)

@@ -4,12 +4,13 @@
 // framework.cpp is compiled into this test; main.cpp's exit-status store is replaced below.
 #include "demo/framework.hpp"
 
+#include "temp_folder.hpp"
+
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 namespace icgd::cli {
 namespace {
@@ -25,18 +26,7 @@ using namespace icgd::demo;
 
 namespace {
 
-struct TempFolder {
-  fs::path path;
-  TempFolder() {
-    std::random_device device;
-    path = fs::temp_directory_path() / ("icgd-framework-test-" + std::to_string(device()) + std::to_string(device()));
-    fs::remove_all(path);
-  }
-  ~TempFolder() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using icgd::test::TempFolder;
 
 // A still-falling run (mean 0.6 in the third quarter, 0.3 in the last) and a flat one.
 const std::vector<std::pair<std::int64_t, double>> kFalling = {{0, 1.0}, {500, 0.6}, {750, 0.4}, {1000, 0.2}};

@@ -7,6 +7,8 @@
 #include "icgd/io/run_directory.hpp"
 #include "icgd/io/table.hpp"
 
+#include "temp_folder.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -14,26 +16,13 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <random>
 #include <sstream>
 
 namespace fs = std::filesystem;
 using namespace icgd::io;
 
 namespace {
-// A fresh, empty folder per test case (removed at the end).
-struct TempFolder {
-  fs::path path;
-  TempFolder() {
-    std::random_device device;
-    path = fs::temp_directory_path() / ("icgd-io-test-" + std::to_string(device()) + std::to_string(device()));
-    fs::remove_all(path);
-  }
-  ~TempFolder() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using icgd::test::TempFolder;
 std::string slurp(const fs::path& file) {
   std::ifstream in(file);
   std::stringstream text;

@@ -187,6 +187,16 @@ TEST_CASE("Adam(W) with global-norm clipping: one step by hand (optax semantics)
   const double v = (0.999 * 0.001 * 0.36 + 0.001 * 0.01) / (1 - 0.999 * 0.999);
   CHECK(p[0] == doctest::Approx(p0 - 0.1 * (m / (std::sqrt(v) + 1e-8) + 0.5 * p0)));
   CHECK(adam.steps() == 2);
+  // A non-finite gradient changes nothing (optax apply_if_finite): not the parameters, not the
+  // moments (the next finite step would show NaN otherwise), not the step count.
+  const std::vector<double> p_before = p;
+  std::vector<double> g_nan{std::numeric_limits<double>::quiet_NaN(), 0.1};
+  CHECK_FALSE(std::isfinite(adam.step(p, g_nan)));
+  CHECK(p == p_before);
+  CHECK(adam.steps() == 2);
+  std::vector<double> g3{0.1, 0.1};
+  adam.step(p, g3);
+  CHECK((std::isfinite(p[0]) && std::isfinite(p[1])));
 }
 
 TEST_CASE("late_relative_fall: the loss fall from the third quarter of a run to the last (the demos' convergence test)") {

@@ -190,8 +190,8 @@ ICGD_INSTANTIATE(long double)
 double late_relative_fall(const std::vector<std::pair<std::int64_t, double>>& curve) {
   if (curve.size() < 2) throw std::invalid_argument("late_relative_fall: needs at least two checkpoints");
   // Window means, not single checkpoints: evaluation curves are noisy, and one unlucky final
-  // checkpoint made a still-falling curve look converged (sine at batch 512: −3.5% from two
-  // points, +6% from the windows).
+  // checkpoint can make a falling curve read as rising (sine at batch 512: −3.5% from two
+  // checkpoints, +3.9% from the window means).
   const std::int64_t last_step = curve.back().first;
   double third_sum = 0, last_sum = 0;
   int third_count = 0, last_count = 0;

@@ -48,10 +48,14 @@ class Adam {
   }
 
   /// One update: clips `grad` in place to the global norm, then applies Adam(W).
-  /// Returns the global norm of the gradient before clipping.
+  /// Returns the global norm of the gradient before clipping. A gradient whose norm is not
+  /// finite changes nothing — parameters, moments, step count — as with optax's
+  /// apply_if_finite: clipping cannot scale a NaN, and one such update would make every
+  /// parameter and both moments NaN for good (the 5-layer stack of `icgd demo stacks` did).
   double step(std::vector<T>& params, std::vector<T>& grad) {
     if (m_.size() != params.size()) reset(params.size());
     const double norm = global_norm(grad);
+    if (!std::isfinite(norm)) return norm;
     if (config_.clip_global_norm > 0 && norm > config_.clip_global_norm) {
       const T scale = static_cast<T>(config_.clip_global_norm / norm);
       for (T& g : grad) g *= scale;
