@@ -1,6 +1,7 @@
 # Runs `ICGD ARGS...` and checks its exit status (EXPECT_STATUS); for a non-zero status, that
-# stderr is exactly one line (the contract for bad input); with EXPECT_FILE, that the file
-# exists and is valid JSON whose "all_held" is true.
+# stderr is exactly one line (the contract for bad input and for a verdict); with EXPECT_FILE,
+# that the file exists and is valid JSON whose "all_held" is true; with EXPECT_STDOUT, that
+# standard output matches that regular expression (and with REJECT_STDOUT, that it does not).
 separate_arguments(_args UNIX_COMMAND "${ARGS}")
 execute_process(COMMAND ${ICGD} ${_args} RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _err
                 TIMEOUT 120)
@@ -14,6 +15,12 @@ if(NOT EXPECT_STATUS EQUAL 0)
     message(FATAL_ERROR "icgd ${ARGS}: expected exactly one line on stderr, got:\n${_err}")
   endif()
   message(STATUS "icgd ${ARGS} -> ${_rc}: ${_e}")
+endif()
+if(EXPECT_STDOUT AND NOT "${_out}" MATCHES "${EXPECT_STDOUT}")
+  message(FATAL_ERROR "icgd ${ARGS}: standard output does not match `${EXPECT_STDOUT}`:\n${_out}")
+endif()
+if(REJECT_STDOUT AND "${_out}" MATCHES "${REJECT_STDOUT}")
+  message(FATAL_ERROR "icgd ${ARGS}: standard output matches `${REJECT_STDOUT}`, which it must not:\n${_out}")
 endif()
 if(EXPECT_FILE)
   file(READ ${EXPECT_FILE} _json)

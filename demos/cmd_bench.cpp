@@ -1,5 +1,5 @@
 // `icgd bench`: speed of a training step of the paper's linear self-attention models on the fast
-// path (lib/include/icgd/train/fast_lsa.hpp; issue 4 "Speed"; docs/performance.md).
+// path (lib/include/icgd/train/fast_lsa.hpp; docs/performance.md).
 //
 // A step = fresh tasks generated in cache (d = N = 10, batch 2048 by default), forward,
 // hand-derived backward, deterministic reduction, global-norm clipping and Adam: everything the
@@ -52,7 +52,7 @@ struct BenchConfig {
 };
 
 const std::vector<BenchConfig>& bench_configs() {
-  // Targets of issue 4 ("Speed"): 1 layer 0.1 ms (float), 0.15 ms (double); 3 recurrent layers
+  // Speed targets (docs/performance.md): 1 layer 0.1 ms (float), 0.15 ms (double); 3 recurrent layers
   // 1.0 ms (float). 3 recurrent layers in double has no target; it is reported for reference.
   static const std::vector<BenchConfig> configs{
       {"1-layer-float", 1, false, true, 0.10, 1000},

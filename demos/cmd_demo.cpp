@@ -1,4 +1,4 @@
-// `icgd demo <name>`: the von Oswald et al. (2023) reproductions of issue 4, one subcommand per
+// `icgd demo <name>`: the von Oswald et al. (2023) reproductions (docs/demos.md), one subcommand per
 // demo (demos/demo/*.cpp register themselves), plus `icgd demo all`, which runs every demo at
 // full size (or --quick) into one folder. See docs/demos.md for what each demo shows.
 #include "command.hpp"

@@ -2,12 +2,13 @@
 #include "command.hpp"
 
 #include "icgd/claims/registry.hpp"
+#include "icgd/io/run_directory.hpp"
 
 #include <fmt/core.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
+#include <algorithm>
 #include <map>
 
 namespace icgd::cli {
@@ -16,16 +17,19 @@ namespace {
 using claims::Engine;
 
 const std::map<std::string, Engine> engine_names{
-    {"compile-time", Engine::compile_time},   {"symbolic", Engine::runtime_symbolic},
-    {"rational", Engine::exact_rational},     {"numeric", Engine::numeric_double},
-    {"dimension-free", Engine::dimension_free}};
+    {"compile-time", Engine::compile_time},       {"compile-time-dimfree", Engine::compile_time_dimfree},
+    {"symbolic", Engine::runtime_symbolic},       {"rational", Engine::exact_rational},
+    {"numeric", Engine::numeric_double},          {"dimension-free", Engine::dimension_free},
+    {"demo", Engine::demo_run}};
 
 struct VerifyArgs {
   claims::VerifyOptions options;
   std::vector<std::string> engines;
+  std::vector<std::string> runs;
   std::string json_path;
   std::string explain_id;
   bool list_only = false;
+  bool receipts_only = false;
 };
 
 std::string wrap(const std::string& text, std::size_t width, const std::string& indent) {
@@ -46,32 +50,64 @@ std::string wrap(const std::string& text, std::size_t width, const std::string& 
   return out;
 }
 
+std::string evidence_text(const claims::Evidence& e) {
+  std::vector<std::string> parts;
+  if (!e.proof_units.empty()) parts.push_back(fmt::format("proofs {}", fmt::join(e.proof_units, ", ")));
+  std::vector<std::string> engines;
+  for (const auto engine : e.engines) engines.push_back(claims::to_string(engine));
+  if (!engines.empty()) parts.push_back(fmt::format("engines {}", fmt::join(engines, ", ")));
+  for (const auto& d : e.demo_checks) parts.push_back(fmt::format("demo {} (checks {}*)", d.demo, d.check_prefix));
+  if (parts.empty()) return "none: not checked by icgd yet";
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
 void print_claims() {
-  fmt::print("Claims (theory.md §E):\n");
+  fmt::print("Claims (the mathematics of each id: docs/papers/*.md):\n");
   for (const auto& c : claims::registry()) {
-    fmt::print("  {:<6} {}{}\n", c.id, c.source, c.negative_control ? "  [negative control]" : "");
+    fmt::print("  {:<6} {} [{}{}]\n", c.id, c.source(), claims::to_string(c.kind),
+               c.negative_control ? ", negative control" : "");
     fmt::print("{}", wrap(c.statement, 88, "         "));
-    if (!c.control.empty()) fmt::print("         control (must fail): {}\n", c.control);
+    if (!c.builds_on.empty()) fmt::print("         builds on: {}\n", fmt::join(c.builds_on, ", "));
+    if (c.control) fmt::print("         control (must fail): {}: {}\n", c.control->id, c.control->description);
+    fmt::print("{}", wrap("evidence: " + evidence_text(c.evidence), 88, "         "));
   }
 }
 
-nlohmann::json to_json(const VerifyArgs& a, const std::vector<claims::ClaimReport>& reports, bool all_held) {
+nlohmann::json to_json(const VerifyArgs& a, const std::vector<claims::ClaimReport>& reports, int exit_code) {
   const auto& o = a.options;
   nlohmann::json j;
   j["tool"] = "icgd verify";
   j["icgd_version"] = ICGD_VERSION;
+  j["compiler"] = __VERSION__;
   j["options"] = {{"nx", o.nx}, {"ny", o.ny}, {"n", o.n}, {"stack_nx", o.stack_nx},
                   {"stack_ny", o.stack_ny}, {"stack_n", o.stack_n}, {"layers", o.layers},
                   {"numeric_nx", o.numeric_nx}, {"numeric_ny", o.numeric_ny},
                   {"numeric_n", o.numeric_n}, {"rational_instances", o.rational_instances},
                   {"seed", o.seed}, {"relative_error_bound", o.relative_error_bound},
-                  {"claims", o.claim_ids}, {"engines", a.engines}};
-  j["all_held"] = all_held;
+                  {"claims", o.claim_ids}, {"engines", a.engines}, {"runs", a.runs}};
+  j["exit_status"] = exit_code;
+  // "all_held": everything that was asked for and has evidence held (the exit status is 0); the
+  // counts say how many claims are held, not run, not checked, ...
+  j["all_held"] = exit_code == 0;
+  j["claims"] = nlohmann::json::array();
+  nlohmann::json counts = nlohmann::json::object();
+  for (const auto& r : reports) counts[claims::to_string(r.status())] = counts.value(claims::to_string(r.status()), 0) + 1;
+  j["status_counts"] = counts;
   for (const auto& r : reports) {
-    nlohmann::json c{{"id", r.claim.id}, {"source", r.claim.source},
-                     {"statement", r.claim.statement}, {"kind", claims::to_string(r.claim.kind)},
-                     {"negative_control", r.claim.negative_control}, {"control", r.claim.control},
-                     {"held", r.held()}, {"results", nlohmann::json::array()}};
+    const auto& claim = r.claim;
+    nlohmann::json evidence{{"proof_units", claim.evidence.proof_units},
+                            {"engines", nlohmann::json::array()},
+                            {"demo_checks", nlohmann::json::array()}};
+    for (const auto e : claim.evidence.engines) evidence["engines"].push_back(claims::to_string(e));
+    for (const auto& d : claim.evidence.demo_checks)
+      evidence["demo_checks"].push_back({{"demo", d.demo}, {"check_prefix", d.check_prefix}});
+    nlohmann::json c{{"id", claim.id}, {"paper", claim.paper}, {"location", claim.location},
+                     {"page", claim.page}, {"statement", claim.statement},
+                     {"kind", claims::to_string(claim.kind)}, {"builds_on", claim.builds_on},
+                     {"negative_control", claim.negative_control}, {"evidence", evidence},
+                     {"status", claims::to_string(r.status())}, {"held", r.held()},
+                     {"results", nlohmann::json::array()}};
+    if (claim.control) c["control"] = {{"id", claim.control->id}, {"description", claim.control->description}};
     for (const auto& e : r.results)
       c["results"].push_back({{"engine", claims::to_string(e.engine)}, {"sizes", e.sizes},
                               {"status", claims::to_string(e.status)}, {"detail", e.detail},
@@ -90,7 +126,7 @@ void explain(const VerifyArgs& a) {
     throw InputError(e.what());
   }
   const auto claim = *claims::find_claim(a.explain_id);
-  fmt::print("{}  {}\n{}\n", claim.id, claim.source, wrap(claim.statement, 96, "  "));
+  fmt::print("{}  {}\n{}\n", claim.id, claim.source(), wrap(claim.statement, 96, "  "));
   bool as_expected = true;
   for (const auto& p : parts) {
     const bool ok = p.agree == p.expected_to_agree;
@@ -113,10 +149,73 @@ void explain(const VerifyArgs& a) {
   set_exit_status(as_expected && !parts.empty() ? 0 : 1);
 }
 
+// The exit status of a verify run (docs/verification.md): 1 an exact check failed, 2 an engine
+// could not decide, 3 a demo check did not hold, 4 one was inconclusive, 5 evidence is missing
+// for what was asked: a proof unit not built into this binary, or a claim named with --claim (or
+// a demo with --runs) that has no evidence. Claims merely listed as "not run" or "not checked"
+// in a full run do not fail it: they say what icgd has not (yet) established.
+int exit_code_of(const VerifyArgs& a, const std::vector<claims::ClaimReport>& reports) {
+  using claims::Status;
+  bool failed = false, error = false, did_not_hold = false, inconclusive = false, missing = false;
+  const bool named = !a.options.claim_ids.empty();
+  for (const auto& r : reports) {
+    if (r.results.empty() && named) missing = true;  // asked for a claim nothing checks
+    for (const auto& e : r.results) {
+      switch (e.status) {
+        case Status::failed: failed = true; break;
+        case Status::error: error = true; break;
+        case Status::did_not_hold: did_not_hold = true; break;
+        case Status::inconclusive: inconclusive = true; break;
+        case Status::not_built: missing = true; break;
+        case Status::not_run: missing = missing || named; break;
+        case Status::not_checked: missing = missing || named; break;
+        case Status::held: break;
+      }
+    }
+  }
+  if (failed) return 1;
+  if (error) return 2;
+  if (did_not_hold) return 3;
+  if (inconclusive) return 4;
+  if (missing) return 5;
+  return 0;
+}
+
+// `--receipts`: the proof receipts linked into this binary, each checked against the registry (a
+// receipt whose claim or unit the registry does not name would be evidence nobody reads).
+void print_receipts() {
+  const auto& book = claims::proof_receipt_book();
+  int unknown = 0;
+  fmt::print("{} proof receipts in this binary (compiled by {}):\n", book.size(), __VERSION__);
+  for (const auto& r : book) {
+    bool named = false;
+    for (const auto& c : claims::registry()) {
+      const bool id_matches = c.id == r.claim_id || (c.control && c.control->id == r.claim_id);
+      if (id_matches && std::ranges::find(c.evidence.proof_units, r.unit) != c.evidence.proof_units.end()) named = true;
+    }
+    unknown += named ? 0 : 1;
+    fmt::print("  {:<32} {:<7} {:<8} {}{}\n", r.unit, r.claim_id,
+               r.outcome == claims::ProofOutcome::proved ? "proved" : "refuted", r.sizes,
+               named ? "" : "  [NOT IN THE REGISTRY]");
+  }
+  if (unknown > 0) {
+    fmt::print(stderr, "icgd: verify: {} receipts name a claim or unit the registry does not list\n", unknown);
+    set_exit_status(1);
+  }
+}
+
 void run_verify(VerifyArgs& a) {
   for (const auto& name : a.engines) a.options.engines.push_back(engine_names.at(name));
+  for (const auto& run : a.runs) {
+    if (run.empty()) throw InputError("--runs needs a folder (got an empty string)");
+    a.options.runs.emplace_back(run);
+  }
   if (a.list_only) {
     print_claims();
+    return;
+  }
+  if (a.receipts_only) {
+    print_receipts();
     return;
   }
   if (!a.explain_id.empty()) {
@@ -129,29 +228,47 @@ void run_verify(VerifyArgs& a) {
   } catch (const claims::invalid_request& e) {
     throw InputError(e.what());
   }
-  print_claims();
-  fmt::print("\n{:<6} {:<17} {:<40} {:<7} {:>8}  {}\n", "claim", "engine", "sizes", "result", "time", "detail");
-  fmt::print("{}\n", std::string(120, '-'));
-  bool all_held = true, any_error = false;
+  fmt::print("{:<6} {:<20} {:<40} {:<12} {:>8}  {}\n", "claim", "engine", "sizes", "result", "time", "detail");
+  fmt::print("{}\n", std::string(128, '-'));
+  std::map<std::string, int> counts;
   for (const auto& r : reports) {
+    if (r.results.empty())
+      fmt::print("{:<6} {:<20} {:<40} {:<12} {:>8}  {}\n", r.claim.id, "-", "-", "not checked", "",
+                 "no engine of icgd checks this claim yet");
     for (const auto& e : r.results) {
-      fmt::print("{:<6} {:<17} {:<40} {:<7} {:>7.3f}s  {}\n", r.claim.id, claims::to_string(e.engine),
-                 e.sizes, claims::to_string(e.status), e.seconds, e.detail);
-      any_error = any_error || e.status == claims::Status::error;
+      // Long size lists (the compile-time sweeps) go on a line of their own below the row.
+      const bool long_sizes = e.sizes.size() > 40;
+      fmt::print("{:<6} {:<20} {:<40} {:<12} {:>7.3f}s  {}\n", r.claim.id, claims::to_string(e.engine),
+                 long_sizes ? "(below)" : e.sizes, claims::to_string(e.status), e.seconds, e.detail);
+      if (long_sizes) fmt::print("{}", wrap("sizes: " + e.sizes, 110, "         "));
     }
-    all_held = all_held && r.held();
+    ++counts[claims::to_string(r.status())];
   }
-  fmt::print("{}\n", std::string(120, '-'));
-  fmt::print("{} claims checked: {}\n", reports.size(),
-             all_held ? "everything held" : "NOT everything held (see FAILED / ERROR above)");
+  fmt::print("{}\n", std::string(128, '-'));
+  std::vector<std::string> summary;
+  for (const auto status : {claims::Status::held, claims::Status::failed, claims::Status::did_not_hold,
+                            claims::Status::inconclusive, claims::Status::error, claims::Status::not_built,
+                            claims::Status::not_run, claims::Status::not_checked})
+    if (const auto it = counts.find(claims::to_string(status)); it != counts.end())
+      summary.push_back(fmt::format("{} {}", it->second, it->first));
+  const int code = exit_code_of(a, reports);
+  fmt::print("{} claims: {}\n", reports.size(), fmt::join(summary, ", "));
   if (!a.json_path.empty()) {
-    std::ofstream out(a.json_path);
-    if (!out) throw InputError(fmt::format("cannot write --json file '{}'", a.json_path));
-    out << to_json(a, reports, all_held).dump(2) << "\n";
-    if (!out) throw InputError(fmt::format("writing --json file '{}' failed", a.json_path));
+    try {
+      io::write_file_atomically(a.json_path, to_json(a, reports, code).dump(2) + "\n");
+    } catch (const std::exception& e) {
+      throw InputError(fmt::format("cannot write --json file '{}': {}", a.json_path, e.what()));
+    }
     fmt::print("wrote {}\n", a.json_path);
   }
-  set_exit_status(all_held ? 0 : (any_error ? 2 : 1));
+  // One line on stderr for any verdict other than "everything asked for held".
+  if (code == 1) fmt::print(stderr, "icgd: verify: an exact check FAILED (see the table)\n");
+  if (code == 2) fmt::print(stderr, "icgd: verify: an engine could not decide (ERROR in the table)\n");
+  if (code == 3) fmt::print(stderr, "icgd: verify: a demo check did not hold (see the table and the run's results.json)\n");
+  if (code == 4) fmt::print(stderr, "icgd: verify: a demo check was inconclusive (a model had not converged)\n");
+  if (code == 5)
+    fmt::print(stderr, "icgd: verify: evidence missing for what was asked (not built / not run / not checked in the table)\n");
+  set_exit_status(code);
 }
 
 RegisterCommand reg{"verify", 10, [](CLI::App& root) {
@@ -161,7 +278,8 @@ RegisterCommand reg{"verify", 10, [](CLI::App& root) {
       "verify",
       "Check every claim in the registry: compile-time proofs (sizes listed), runtime symbolic "
       "and exact rational checks at the sizes below, Eigen double at large sizes. Exit status 0 "
-      "only if everything held (1: a claim failed; 2: bad input or an engine limit).");
+      "only if everything asked for held (1: an exact check failed; 2: bad input or an engine limit; "
+      "3: a demo check did not hold; 4: one was inconclusive; 5: evidence missing, e.g. proofs not built).");
   sub->add_option("--nx", o.nx, "input dimension for the single-layer symbolic/exact checks")->capture_default_str();
   sub->add_option("--ny", o.ny, "label dimension for the single-layer checks")->capture_default_str();
   sub->add_option("--n", o.n, "context size for the single-layer checks")->capture_default_str();
@@ -182,8 +300,13 @@ RegisterCommand reg{"verify", 10, [](CLI::App& root) {
         for (const auto& [k, v] : engine_names) names.push_back(k);
         return names;
       }()));
-  sub->add_option("--json", args->json_path, "also write the results as JSON to this file");
-  sub->add_flag("--list", args->list_only, "list the claims and exit");
+  sub->add_option("--runs", args->runs,
+                  "demo run folders (or folders of them, e.g. `icgd demo all --out DIR`) whose "
+                  "results.json decide the statistical claims (repeatable); without it they say \"not run\"");
+  sub->add_option("--json", args->json_path, "also write the results as JSON to this file (written atomically)");
+  sub->add_flag("--list", args->list_only, "list the claims (source, kind, control, evidence) and exit");
+  sub->add_flag("--receipts", args->receipts_only,
+                "list the proof receipts compiled into this binary (what the compile-time rows rest on) and exit");
   sub->add_option("--explain", args->explain_id,
                   "print CLAIM's two sides as normal forms in each engine (fixed-size at the "
                   "sizes above, and dimension-free), its control included, and where they differ");

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Benchmark of the foundation's figures (issue 2): prints
+# Benchmark of the foundation's figures (docs/verification.md): prints
 #   - the whole build from clean on 2 cores, proofs included (only with --clean-build),
 #   - `icgd verify` with its defaults (wall time),
 #   - runtime symbolic VO-1 at Nx=16, Ny=1, N=32 (the claim alone, and with its control),

@@ -1,5 +1,5 @@
 // `icgd demo classic-tokens` — the "normal token construction" of von Oswald et al. 2023
-// (Prop. 3, theory.md A.7, §0 item 7, claim VO-10): inputs and labels in separate tokens,
+// (Prop. 3, docs/papers/von_oswald.md, "Proposition 3", claim VO-10): inputs and labels in separate tokens,
 // e_{2i} = x_i, e_{2i+1} = (0, …, 0, y_i), with concatenated sinusoidal positional encodings.
 // A two-layer model whose first layer uses softmax attention has to learn to copy between
 // neighbouring tokens (forming (x_i, y_i) pairs) before its second layer can do a GD step. The
@@ -28,7 +28,7 @@ struct ClassicOptions {
   int context = 10;
   int batch = 2048;              // reference
   std::int64_t steps = 10000;    // reference
-  int pos_enc_size = 10;         // code 10, paper 20 (theory §0 item 9)
+  int pos_enc_size = 10;         // code 10, paper 20 (docs/papers/von_oswald.md, "Paper versus reference code")
   int key_size = 20;             // reference
   double learning_rate = 1e-3;   // reference
   double clip = 10;              // reference grad_clip_value
@@ -43,8 +43,8 @@ using Scalar = float;
 /// so an x-token sits at an even position and its label token right after it. For every probe
 /// token k (1 ≤ k ≤ L − 3) the gradient of Σ_c (layer-1 output)[c, k] w.r.t. the input tokens
 /// is averaged over tasks (as the reference does), and the norms of its columns k − 1 and k + 1
-/// are averaged separately over x-tokens and y-tokens. The paper's direction (theory.md §0 item
-/// 7) is "x-token from next"; the mirror construction is "y-token from previous".
+/// are averaged separately over x-tokens and y-tokens. The paper's direction (docs/papers/von_oswald.md,
+/// "Proposition 3") is "x-token from next"; the mirror construction is "y-token from previous".
 struct CopyProfile {
   double x_from_next = 0, x_from_previous = 0, y_from_previous = 0, y_from_next = 0;
 };

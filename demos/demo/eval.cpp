@@ -2,7 +2,7 @@
 // manifest.json, icgd/train/npy.hpp) and evaluates the model on fresh tasks of the distribution
 // it was trained on (recorded in the manifest), next to the zero predictor and, for the linear
 // models of von Oswald et al., K-step GD with a line-searched learning rate (K = layers) and the
-// alignment metrics of theory.md A.8.
+// alignment metrics of docs/papers/von_oswald.md, "Experiments and the numbers to hit".
 #include "command.hpp"
 #include "demo/framework.hpp"
 #include "icgd/io/json.hpp"
@@ -92,7 +92,7 @@ void evaluate(const EvalOptions& opt) {
                     {"sens_l2", align.sens_l2}, {"pred_diff", align.pred_diff}};
     if (steps == 1 && task.input_law == train::InputLaw::uniform && task.weight_scale == 1.0 && task.input_scale == 1.0) {
       const auto oracle = train::one_step_gd_oracle_uniform(task.input_half_width, task.x_dim, task.num_context);
-      table.add_row({"optimal one-step GD (analytic, theory.md A.8)", io::cell(oracle.half_risk, 6)});
+      table.add_row({"optimal one-step GD (analytic; docs/papers/von_oswald.md)", io::cell(oracle.half_risk, 6)});
       result["oracle_half_risk"] = oracle.half_risk;
     }
   }

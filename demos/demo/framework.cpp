@@ -20,8 +20,8 @@ std::vector<DemoSpec>& demo_registry() {
 }
 
 InputRange parse_input_range(const std::string& text) {
-  if (text == "code") return {0.5, "U(−0.5, 0.5) (reference-code default, theory.md §0 item 6)", "U(−0.5, 0.5)"};
-  if (text == "paper") return {1.0, "U(−1, 1) (paper text, theory.md §0 item 6)", "U(−1, 1)"};
+  if (text == "code") return {0.5, "U(−0.5, 0.5) (reference-code default; docs/papers/von_oswald.md)", "U(−0.5, 0.5)"};
+  if (text == "paper") return {1.0, "U(−1, 1) (paper text; docs/papers/von_oswald.md)", "U(−1, 1)"};
   std::size_t used = 0;
   double a = 0;
   try {
@@ -108,7 +108,7 @@ void DemoContext::write_config(const nlohmann::json& settings) {
       {"threads", threads()},
       {"eval_tasks", eval_tasks},
       {"input_range", {{"distribution", "uniform"}, {"half_width_a", input_range.half_width}, {"label", input_range.label}}},
-      {"loss_convention", "0.5 * mean over tasks of (prediction - target)^2 (reference code, theory.md A.3)"},
+      {"loss_convention", "0.5 * mean over tasks of (prediction - target)^2 (reference code; docs/papers/von_oswald.md)"},
       {"settings", settings}};
   run.write_json("config.json", config);
 }

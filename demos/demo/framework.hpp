@@ -25,7 +25,7 @@
 
 namespace icgd::demo {
 
-/// Options every demo takes (issue 4 "Demos").
+/// Options every demo takes (docs/demos.md, "Common options and output").
 struct CommonOptions {
   std::string out;                 ///< --out DIR (default: out/demo-<name>-<timestamp>)
   bool force = false;              ///< --force: allow writing into a folder that holds a run
@@ -41,11 +41,11 @@ struct CommonOptions {
   bool no_fast = false;            ///< --no-fast: train LSA models with the general engine only
 };
 
-/// x ~ U(−a, a)^d (theory.md §0 item 6, A.1): the reference code's default a = 0.5 (its
+/// x ~ U(−a, a)^d (docs/papers/von_oswald.md, "Paper versus reference code"): the reference code's default a = 0.5 (its
 /// `input_range = 1.0` is the full width), the paper's text a = 1.
 struct InputRange {
   double half_width;
-  std::string label;  ///< e.g. "U(−0.5, 0.5) (reference-code default, theory.md §0 item 6)"
+  std::string label;  ///< e.g. "U(−0.5, 0.5) (reference-code default; docs/papers/von_oswald.md)"
   std::string short_label;  ///< e.g. "U(−0.5, 0.5)"
 };
 [[nodiscard]] InputRange parse_input_range(const std::string& text);  // throws cli::InputError
@@ -62,7 +62,7 @@ struct Convergence {
 /// From the (step, evaluation loss) checkpoints of one run, in step order (at least two).
 [[nodiscard]] Convergence convergence_of(std::string model, const std::vector<std::pair<std::int64_t, double>>& curve);
 
-/// One check of issue 4 "What must hold" (or of theory.md §E), recorded in results.json.
+/// One check of a claim (its id defined in docs/papers/*.md, "Claim definitions"), recorded in results.json.
 ///
 /// A check that compares a *converged* trained model with an algorithm cannot be refuted by a
 /// model that was still improving when its step budget ran out. So a failed check whose model had

@@ -1,5 +1,5 @@
 // `icgd demo one-layer` — one trained linear self-attention layer against one step of gradient
-// descent (von Oswald et al. 2023, Figure 2; theory.md A.3, A.8; claims VO-6, VO-7, VO-8).
+// descent (von Oswald et al. 2023, Figure 2; docs/papers/von_oswald.md, "Proposition 1", "Experiments and the numbers to hit"; claims VO-6, VO-7, VO-8).
 //
 // Trains the paper's 1-layer LSA (d = N = 10, batch 2048, Adam lr 1e-3, 5000 steps, init scale
 // 0.002, global-norm clip 1e-3 as in the reference code) on fresh tasks each step, for several
@@ -7,7 +7,7 @@
 // search on 10^4 tasks: loss, prediction difference, cosine and L2 difference of the exact
 // sensitivities ∂ŷ/∂x_q, and the loss of the 50/50 interpolation of trained and constructed
 // weights. At the end: out-of-distribution sweeps over the input scale and the weight scale,
-// and the analytic optimum of one-step GD (the oracle of A.8) next to the line search.
+// and the analytic optimum of one-step GD (the oracle of docs/papers/von_oswald.md, "Experiments and the numbers to hit") next to the line search.
 #include "demo/framework.hpp"
 #include "demo/support.hpp"
 #include "icgd/io/csv.hpp"
@@ -28,7 +28,7 @@ struct OneLayerOptions {
   int context = 10;
   int batch = 2048;
   double learning_rate = 1e-3;
-  double clip = 1e-3;   // reference code for <= 2 layers; the paper's text says 10 (theory §0 item 9)
+  double clip = 1e-3;   // reference code for <= 2 layers; the paper's text says 10 (docs/papers/von_oswald.md, "Paper versus reference code")
   int eval_every = 0;   // 0: steps / 50 (--quick: steps / 6)
   int ood_tasks = 0;    // 0: 2000 (--quick: 200)
 };
@@ -51,7 +51,7 @@ DemoResult run(DemoContext& ctx, const OneLayerOptions& opt) {
   ctx.write_config({{"task", task.to_json()},
                     {"task_description", task.describe()},
                     {"model", "1-layer linear self-attention, 1 head, key size d+1, query masked from keys/values, "
-                              "prediction = -(query y-slot) (theory.md A.2/A.3)"},
+                              "prediction = -(query y-slot) (docs/papers/von_oswald.md)"},
                     {"steps", steps},
                     {"seeds", seeds},
                     {"batch_size", batch},
@@ -59,11 +59,11 @@ DemoResult run(DemoContext& ctx, const OneLayerOptions& opt) {
                     {"clip_global_norm", opt.clip},
                     {"eval_every", eval_every},
                     {"line_search_tasks", line_search_tasks},
-                    {"line_search_grid", "eta in [0.001, 25) step 0.1, then golden-section refinement (S1 scan_lrs)"},
+                    {"line_search_grid", "eta in [0.001, 25) step 0.1, then golden-section refinement (reference scan_lrs)"},
                     {"ood_tasks_per_alpha", ood_tasks},
                     {"precision", "float32"}});
 
-  // --- Baselines: the analytic optimum (A.8) and the line-searched GD learning rate (VO-7).
+  // --- Baselines: the analytic optimum (oracle) and the line-searched GD learning rate (VO-7).
   const auto oracle = train::one_step_gd_oracle_uniform(ctx.input_range.half_width, d, n);
   const auto line_tasks =
       train::generate_tasks(task, seed, train::Stream::baseline_tasks, 0, line_search_tasks, 0, threads);
@@ -74,7 +74,7 @@ DemoResult run(DemoContext& ctx, const OneLayerOptions& opt) {
                                               ctx.eval_tasks, 0, threads);
   const auto mc = half_squared_errors(mc_tasks, train::gd_predictions(mc_tasks, oracle.alpha_star, 1, threads));
   ctx.check("VO-6.oracle-vs-monte-carlo",
-            "0.5·risk of one GD step at α* (analytic, A.8) equals its Monte-Carlo estimate within 3 standard errors",
+            "0.5·risk of one GD step at α* (analytic oracle) equals its Monte-Carlo estimate within 3 standard errors",
             std::abs(mc.mean - oracle.half_risk) / mc.standard_error, "<=", 3.0);
   ctx.check("VO-7.line-search-eta",
             "the line-searched learning rate (grid step 0.1) lies within one grid step of α* = dσ²/E tr(Ŝ²)",
@@ -138,14 +138,14 @@ DemoResult run(DemoContext& ctx, const OneLayerOptions& opt) {
     worst_gap = std::max(worst_gap, std::abs(gap));
     min_cos = std::min(min_cos, last.sens_cos);
     ctx.check(fmt::format("VO-6.loss-within-1pct.seed{}", cfg.seed),
-              "|trained loss − line-searched one-step GD loss| / GD loss on the evaluation tasks (issue 4: < 1%)",
+              "|trained loss − line-searched one-step GD loss| / GD loss on the evaluation tasks (must be < 1%: the trained layer should reach the optimal one-step GD loss, VO-6)",
               std::abs(gap), "<", 0.01);
     ctx.check(fmt::format("VO-8.model-cos.seed{}", cfg.seed),
-              "mean cosine of ∂ŷ/∂x_q between trained model and GD (issue 4: > 0.99)", last.sens_cos, ">", 0.99);
+              "mean cosine of ∂ŷ/∂x_q between trained model and GD (must be > 0.99: the trained layer should predict like GD, VO-8)", last.sens_cos, ">", 0.99);
     table.add_row({std::to_string(cfg.seed), io::cell(trained, 5), io::cell(gd_eval, 5), io::cell(100 * gap, 3),
                    io::cell(last.sens_cos, 5), io::cell(last.pred_diff, 3), io::cell(last.sens_l2, 3), io::cell(last_interp, 5)});
 
-    // Out-of-distribution sweeps (A.8): the same tasks for trained, GD and interpolated models.
+    // Out-of-distribution sweeps (the paper's OOD experiments): the same tasks for trained, GD and interpolated models.
     const auto interpolated = train::interpolate_with_construction(trainer.model(), gd_model, 0.5);
     ood_tf_in.push_back(train::ood_losses(trainer.model(), task, cfg.tokens, train::OodAxis::input_scale, input_alphas, ood_tasks, seed, threads));
     ood_interp_in.push_back(train::ood_losses(interpolated, task, cfg.tokens, train::OodAxis::input_scale, input_alphas, ood_tasks, seed, threads));
@@ -229,7 +229,7 @@ DemoResult run(DemoContext& ctx, const OneLayerOptions& opt) {
                          .y_min = 0.0,
                          .y_max = 1.25 * oracle.half_risk_zero,
                          .series = loss_series,
-                         .reference_lines = {{oracle.half_risk, "optimal one-step GD (analytic, A.8)"},
+                         .reference_lines = {{oracle.half_risk, "optimal one-step GD (analytic)"},
                                              {seed_results[0]["final"]["gd_loss"].get<double>(),
                                               fmt::format("GD, line-searched η = {:.3f}", eta)},
                                              {oracle.half_risk_zero, "zero predictor (analytic)"}}});
@@ -261,10 +261,10 @@ DemoResult run(DemoContext& ctx, const OneLayerOptions& opt) {
                          .x_label = "η",
                          .y_label = "0.5 · MSE",
                          .series = {PlotSeries{"line_search.csv", "eta", "gd_loss", fmt::format("{} tasks", line_search_tasks)},
-                                    PlotSeries{"line_search.csv", "eta", "analytic_loss", "analytic (A.8)"}.dashed()},
+                                    PlotSeries{"line_search.csv", "eta", "analytic_loss", "analytic"}.dashed()},
                          .reference_lines = {{oracle.half_risk, fmt::format("optimum, α* = {:.4f}", oracle.alpha_star)}}});
 
-  io::SummaryTable baseline_table("one-step GD: analytic optimum (theory.md A.8) and line search",
+  io::SummaryTable baseline_table("one-step GD: analytic optimum (docs/papers/von_oswald.md) and line search",
                                   {"quantity", "value"});
   baseline_table.add_row({"α* (analytic optimal η)", io::cell(oracle.alpha_star, 6)});
   baseline_table.add_row({"η line search: grid / refined", fmt::format("{} / {}", io::cell(search.grid_eta, 5), io::cell(eta, 6))});

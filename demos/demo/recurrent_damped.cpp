@@ -1,6 +1,6 @@
 // `icgd demo recurrent-damped` — the trained one-layer model applied many times with damping,
-// against multi-step gradient descent (von Oswald et al. 2023, theory.md A.4; claim VO-4 and
-// §F "Recurrent 1-layer iterated with damping 0.75 tracks multi-step GD").
+// against multi-step gradient descent (von Oswald et al. 2023; docs/papers/von_oswald.md, "Several
+// layers and the damped recurrence"; claim VO-12, the trained counterpart of the exact VO-4).
 //
 // A 1-layer LSA is trained as in `icgd demo one-layer` (or loaded with --weights from a saved
 // run). Its layer is then applied K = 1..K_max times as a recurrent stack with damping λ
@@ -28,7 +28,7 @@ struct RecurrentOptions {
   int dim = 10;
   int context = 10;
   int batch = 2048;
-  double damping = 0.75;  // the reference notebook's `scale` (theory A.4)
+  double damping = 0.75;  // the reference notebook's `scale` (docs/papers/von_oswald.md, "Several layers and the damped recurrence")
   std::optional<int> iterations;  // K_max: default 50 (--quick 10)
   std::string weights;  // a saved 1-layer model (e.g. <one-layer run>/weights-seed0) instead of training
 };
@@ -88,7 +88,7 @@ LossStats loss_stats_of(const train::TaskBatch& tasks, const Eigen::MatrixXd& pr
 }
 
 /// The trained layer with the parts that GD's construction has as zero in the x-rows of
-/// W_PV = P W_V set to zero (theory A.3: the x-slots never change): a diagnostic of where the
+/// W_PV = P W_V set to zero (Proposition 1: the x-slots never change): a diagnostic of where the
 /// iterated trained model departs from iterated GD. Returned as W_K = I, W_Q = W_KQ,
 /// W_V = W_PV (x-rows zeroed), P = I, which computes the same function as the products.
 train::Model<Scalar> project_on_gd_structure(const train::Model<Scalar>& one_layer) {
@@ -107,7 +107,7 @@ train::Model<Scalar> project_on_gd_structure(const train::Model<Scalar>& one_lay
 }
 
 /// The trained layer's preconditioner: the part of its query update that has the GD form,
-/// Δy_q ∝ W_PV[y, y] · Σ_i y_i x_iᵀ W_KQ[x, x] x_q (theory A.3). For the GD layer the matrix
+/// Δy_q ∝ W_PV[y, y] · Σ_i y_i x_iᵀ W_KQ[x, x] x_q (Proposition 1). For the GD layer the matrix
 /// A = W_PV[y, y] · W_KQ[x, x] is (η/N)·I; a trained layer's A is that up to noise. Its eigenvalue
 /// spread is invisible after one application (the one-step loss is flat around A = αI to first
 /// order) but sets the convergence rate of each direction when the layer is iterated, so it is
@@ -277,16 +277,16 @@ DemoResult run(DemoContext& ctx, const RecurrentOptions& opt) {
   const auto& tf_last = tf_stats.back();
   const auto& gd_last = gd_stats.back();
   const auto& proj_last = projected_stats.back();
-  ctx.check("VO-4.iterated-tracks-gd.median",
+  ctx.check("VO-12.iterated-tracks-gd.median",
             fmt::format("max over probed K ≤ {} of |median loss(trained layer iterated K times, λ = {}) − median loss(K-step GD "
                         "at λη)| / median loss(GD)",
                         k_max, lambda),
             worst_median_gap, "<", 0.10);
-  ctx.check("VO-4.iterated-tracks-gd.mean-k10",
+  ctx.check("VO-12.iterated-tracks-gd.mean-k10",
             "max over probed K ≤ 10 of the same gap for the mean loss (the paper's metric)", worst_mean_gap_small_k, "<", 0.10);
-  ctx.check("VO-4.iterated-alignment", "min over probed K of the sensitivity cosine, iterated trained vs iterated GD (finite ones)",
+  ctx.check("VO-12.iterated-alignment", "min over probed K of the sensitivity cosine, iterated trained vs iterated GD (finite ones)",
             min_cos, ">", 0.95);
-  ctx.check("VO-4.iteration-helps", fmt::format("median loss after {} damped iterations / after 1", k_max),
+  ctx.check("VO-12.iteration-helps", fmt::format("median loss after {} damped iterations / after 1", k_max),
             tf_last.median / tf_stats[1].median, "<", 0.5);
 
   ctx.figures.push_back({.name = "iterations",

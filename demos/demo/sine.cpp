@@ -1,5 +1,5 @@
 // `icgd demo sine` — nonlinear in-context regression with an input MLP (von Oswald et al. 2023,
-// Prop. 2; theory.md A.6, claim VO-9): a transformer with an input embedding, a residual MLP
+// Prop. 2; docs/papers/von_oswald.md, "Proposition 2", claim VO-9): a transformer with an input embedding, a residual MLP
 // (40-dim embedding, 160 GELU units) and one linear self-attention layer, trained on sine tasks
 // y = A sin(x + φ), against the control of the paper: the same embedding and MLP, meta-learned,
 // followed by exactly one step of gradient descent on a linear read-out of the features (the
@@ -25,7 +25,7 @@ struct SineOptions {
   int context = 10;                // N (reference `dataset_size`)
   int batch = 512;                 // reference 2048; smaller for the time budget (docs/demos.md)
   std::int64_t steps = 5000;       // reference 20 000
-  bool paper_amplitude = false;    // A ~ U(0.1, 5) instead of the code's U(0.1, 0.5) (§0 item 9)
+  bool paper_amplitude = false;    // A ~ U(0.1, 5) instead of the code's U(0.1, 0.5) (docs/papers/von_oswald.md, "Paper versus reference code")
   int embed_dim = 40;
   int mlp_hidden = 160;
   double learning_rate = 1e-3;     // reference lr (both models)
@@ -159,13 +159,13 @@ DemoResult run(DemoContext& ctx, const SineOptions& opt) {
   // budget of `icgd demo all`), so a failed comparison may only mean too short a run.
   const Convergence tf_convergence = convergence_of("the transformer (MLP + LSA)", models[0].curve);
   const Convergence gd_convergence = convergence_of("the control (MLP + GD)", models[1].curve);
-  ctx.check("VO-9.transformer-matches-mlp-gd",
+  ctx.check("VO-13.transformer-matches-mlp-gd",
             "|loss(MLP + trained LSA) − loss(meta-learned MLP + one GD step)| / loss(MLP + GD) (the paper: they match)",
             std::abs(relative_gap(tf_loss, gd_loss)), "<", 0.10)
       // Only the worse network's convergence can undecide it: if the better one is still
       // improving, more training widens the gap rather than closing it.
       .inconclusive_unless_converged(tf_loss > gd_loss ? tf_convergence : gd_convergence);
-  ctx.check("VO-9.features-beat-linear-gd", "loss(MLP + trained LSA) / loss(one GD step on raw x, best η)",
+  ctx.check("VO-13.features-beat-linear-gd", "loss(MLP + trained LSA) / loss(one GD step on raw x, best η)",
             tf_loss / linear_search.loss, "<", 1.0);
 
   using io::PlotSeries;
@@ -233,7 +233,7 @@ const RegisterDemo registration{{"sine", "Sine regression: input MLP + LSA vs me
                                    }
                                    return [opt](DemoContext& ctx) { return run(ctx, *opt); };
                                  },
-                                 InputRange{5.0, "U(−5, 5) (sine tasks, reference input_range 10; theory.md A.6)", "U(−5, 5)"}}};
+                                 InputRange{5.0, "U(−5, 5) (sine tasks, reference input_range 10; docs/papers/von_oswald.md)", "U(−5, 5)"}}};
 
 }  // namespace
 }  // namespace icgd::demo

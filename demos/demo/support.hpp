@@ -22,7 +22,7 @@
 
 namespace icgd::demo {
 
-/// The linear-regression task of von Oswald et al. (theory.md A.1) with the input range of the
+/// The linear-regression task of von Oswald et al. (docs/papers/von_oswald.md, "Setting and notation") with the input range of the
 /// command line (--input-range): x ~ U(−a, a)^d, w ~ N(0, I_d), y = wᵀx, N context pairs.
 [[nodiscard]] train::TaskConfig linear_task(const DemoContext& ctx, int d, int n);
 

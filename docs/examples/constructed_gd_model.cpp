@@ -2,8 +2,8 @@
 // to gradient descent on the same tasks, and the analytic optimum of one-step GD.
 //
 // Claims: VO-1/VO-2/VO-3 numerically on the paper's task distribution (a constructed K-layer
-// model predicts exactly what K GD steps predict), and the oracle behind VO-6/VO-7 (theory.md
-// A.8): the best one-step GD learning rate α* and its risk, checked by Monte Carlo. The demo
+// model predicts exactly what K GD steps predict), and the oracle behind VO-6/VO-7 (docs/papers/von_oswald.md,
+// "Experiments and the numbers to hit"): the best one-step GD learning rate α* and its risk, checked by Monte Carlo. The demo
 // `icgd demo one-layer` trains a model and compares it with exactly these baselines.
 #include "icgd/train/train.hpp"
 
@@ -18,7 +18,7 @@ int main() {
   const TaskConfig task = TaskConfig::code_linear(d, n);  // the reference code's x ~ U(−0.5, 0.5)
   std::printf("tasks: %s\n", task.describe().c_str());
 
-  // A.8: ŷ = α x_qᵀ Ŝ w is one GD step from W0 = 0 with η = α; α* minimises its risk.
+  // The oracle: ŷ = α x_qᵀ Ŝ w is one GD step from W0 = 0 with η = α; α* minimises its risk.
   const OneStepGdOracle oracle = one_step_gd_oracle_uniform(task.input_half_width, d, n);
   std::printf("one-step GD optimum (analytic): alpha* = %.6f, 0.5*risk = %.6f (0.5*risk of yhat = 0: %.6f)\n",
               oracle.alpha_star, oracle.half_risk, oracle.half_risk_zero);

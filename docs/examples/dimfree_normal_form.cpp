@@ -18,7 +18,7 @@ using Nx = dim<"Nx">;
 using Ny = dim<"Ny">;
 using N = dim<"N">;
 
-// VO-2 (theory.md §E): the query token after one Prop. 1 layer, read out as −(y-slot), is the
+// VO-2 (docs/papers/von_oswald.md, "Claim definitions"): the query token after one Prop. 1 layer, read out as −(y-slot), is the
 // one-step GD prediction (W0 − η ∇L(W0)) x_q.
 constexpr ClaimSides query_after_one_layer() {
   const auto X = symbol<"X", Nx, N>();     // context inputs, one per column

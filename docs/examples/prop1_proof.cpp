@@ -1,6 +1,6 @@
 // Proposition 1 of von Oswald et al. (2023), proved by the compiler at one size, then printed.
 //
-// Claims VO-1 and VO-2 (theory.md §E): one linear self-attention layer with the weights
+// Claims VO-1 and VO-2 (docs/papers/von_oswald.md, "Claim definitions"): one linear self-attention layer with the weights
 //   W_K = W_Q = [[I, 0], [0, 0]],  W_V = [[0, 0], [W_0, −I]],  P = (η/N) I
 // maps every context token (x_j, y_j) to (x_j, y_j − ΔW x_j) and the query (x_q, −W_0 x_q) to
 // (x_q, −(W_0 + ΔW) x_q), where ΔW = −η ∇L(W_0) is one gradient-descent step.
@@ -21,7 +21,7 @@ constexpr int Nx = 2, Ny = 1, N = 2;  // a size of our choice; the build proves 
 
 // What the layer computes, and what one GD step predicts, on the fully symbolic instance.
 // (The instance is built inside the function: a g++ 12 constexpr bug forbids passing a
-// temporary that owns constexpr allocations into a static_assert; see DESIGN.md.)
+// temporary that owns constexpr allocations into a static_assert; see docs/verification.md, "Compiler notes".)
 constexpr bool layer_is_gd_step(icl::Columns columns, int value_sign) {
   const auto p = icl::symbolic_instance<Nx, Ny, N>();
   auto head = icl::prop1_head(p.W0, p.eta, N);
@@ -65,7 +65,7 @@ int main() {
   const auto p = icl::symbolic_instance<Nx, Ny, N>();
   const auto after = icl::apply_layers(icl::prop1_tokens(p), {icl::prop1_head(p.W0, p.eta, N)},
                                        icl::QueryInKeys::excluded, 1);
-  // von Oswald's read-out: the prediction is MINUS the query's y-slot (theory.md §G item 1).
+  // von Oswald's read-out: the prediction is MINUS the query's y-slot (docs/papers/von_oswald.md, "Conventions that bite").
   const Polynomial transformer = icl::prop1_prediction<Ny>(after, Nx, Ny)(0, 0);
   const Polynomial gradient_descent = (icl::gd_step(p.W0, p.X, p.Y, p.eta) * p.xq)(0, 0);
 

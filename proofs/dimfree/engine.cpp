@@ -35,7 +35,7 @@ static_assert(!(transpose(P()) == P()));
 // Non-commutativity: catches letters sorted inside a word.
 static_assert(!(P() * Q() == Q() * P()));
 // Associativity across bracketings, including through 1×1 quantities: catches canonicalising a
-// whole 1×1 expression by min(w, wᵀ) (DESIGN.md; ZFB-2 is the classic victim).
+// whole 1×1 expression by min(w, wᵀ) (docs/dimension_free.md; ZFB-2 is the classic victim).
 static_assert((transpose(u()) * P()) * (v() * transpose(u())) * Q() * v() ==
               transpose(u()) * (P() * v()) * ((transpose(u()) * Q()) * v()));
 // A 1×1 segment equals its transpose: uᵀv = vᵀu and uᵀPv = vᵀPᵀu.

@@ -1,4 +1,4 @@
-// Negative control AHN-1b (theory.md D.1): for a non-symmetric A the layer implements the update
+// Negative control AHN-1b (Ahn et al. 2023; docs/papers/ahn_mahankali.md): for a non-symmetric A the layer implements the update
 // with Aᵀ, not A; claiming the latter must be refused.
 // expect-error: static assertion failed: AHN-1b
 #include "icgd/dimfree/claims.hpp"

@@ -1,4 +1,4 @@
-// Negative control VO-1b (theory.md §E, VO-1: "a sign flip in W_V's −I shows up here"): with
+// Negative control VO-1b (docs/papers/von_oswald.md, "Claim definitions": a sign flip in W_V's −I must show up in VO-1): with
 // W_V = [[0, 0], [W_0, +I]] the layer is not a GD step. Asserting it must be refused.
 // expect-error: static assertion failed: VO-1b
 #include "icgd/dimfree/claims.hpp"

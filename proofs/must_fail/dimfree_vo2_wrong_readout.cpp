@@ -1,5 +1,5 @@
 // A deliberately wrong identity: von Oswald's prediction read as +(query y-slot) instead of
-// −(y-slot) (theory.md §G pitfall 1). The compiler's error must name the claim.
+// −(y-slot) (docs/papers/von_oswald.md, "Conventions that bite"). The compiler's error must name the claim.
 // expect-error: static assertion failed: VO-2
 #include "icgd/dimfree/claims.hpp"
 

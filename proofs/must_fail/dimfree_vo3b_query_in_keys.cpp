@@ -1,4 +1,4 @@
-// Negative control VO-3b (theory.md §E, A.4): with the query among the keys and values, K = 2
+// Negative control VO-3b (docs/papers/von_oswald.md, "Several layers and the damped recurrence"): with the query among the keys and values, K = 2
 // applications of the Prop. 1 layer are NOT K GD steps (W_0 ≠ 0 makes the query's value
 // W_0 x_q − y_q nonzero). Asserting the identity must be refused, naming the claim.
 // expect-error: static assertion failed: VO-3b

@@ -1,7 +1,7 @@
 // expect-error: static assertion failed: VO-1
 // Negative control for VO-1: P = η I instead of (η/N) I (the 1/N of L(W) = 1/(2N) Σ‖W x_i − y_i‖²
 // forgotten). For N ≥ 2 the layer takes a step N times too large. If this compiled, the proof
-// would not see where the 1/N lives (theory.md §G item 2).
+// would not see where the 1/N lives (docs/papers/von_oswald.md, "Conventions that bite").
 #include "icgd/icl/gd_emulation.hpp"
 #include "icgd/icl/instances.hpp"
 

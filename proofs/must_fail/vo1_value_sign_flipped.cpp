@@ -1,8 +1,8 @@
 // expect-error: static assertion failed: VO-1
 // Negative control for VO-1: W_V = [[0, 0], [W_0, +I]] (the opposite sign of the −I block).
 // The layer then adds (η/N) Σ (W_0 x_i + y_i) x_iᵀ x_j, which is not a GD step. If this compiled,
-// the proof would be blind to the sign convention of theory.md A.3.
-// (Replacing η by −η would NOT be a control: both sides flip together — DESIGN.md.)
+// the proof would be blind to the sign convention of Prop. 1 (docs/papers/von_oswald.md, "Proposition 1").
+// (Replacing η by −η would NOT be a control: both sides flip together — docs/verification.md.)
 #include "icgd/icl/gd_emulation.hpp"
 #include "icgd/icl/instances.hpp"
 

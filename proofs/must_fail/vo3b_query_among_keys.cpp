@@ -1,5 +1,5 @@
 // expect-error: static assertion failed: VO-3b
-// Negative control VO-3b (theory.md §E, A.4): the Prop. 1 layer applied K = 2 times with the
+// Negative control VO-3b (docs/papers/von_oswald.md, "Several layers and the damped recurrence"): the Prop. 1 layer applied K = 2 times with the
 // query token INCLUDED among keys and values. Its y-slot (−W_0 x_q, then −W_1 x_q) adds the
 // spurious term (η/N)(W_0 x_q − y_q) x_qᵀ x_j, so the stack is no longer 2 GD steps. If this
 // compiled, the masking of the query would not be doing anything.

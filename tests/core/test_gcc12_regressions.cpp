@@ -1,4 +1,4 @@
-// Regression tests for the two g++ 12.2 constexpr bugs named in DESIGN.md. Each static_assert
+// Regression tests for the two g++ 12.2 constexpr bugs named in docs/verification.md ("Compiler notes"). Each static_assert
 // exercises the workaround in the library; reverting the workaround makes this file fail to
 // compile with "use of allocated storage after deallocation" / a double free in constant
 // evaluation.

@@ -369,7 +369,7 @@ TEST_CASE("dimfree check_all_claims: positives hold, negative controls fail, wit
   REQUIRE(checks.size() == std::size(claim_registry));
   std::set<std::string> ids;
   for (const ClaimCheck& ch : checks) {
-    INFO(ch.claim_id << ": " << ch.statement);
+    INFO(ch.claim_id << ": " << ch.instance);
     ids.insert(ch.claim_id);
     CHECK(ch.holds == !ch.negative_control);
     CHECK(!ch.lhs_normal_form.empty());

@@ -1,4 +1,4 @@
-// Baselines and the analytic oracle (theory.md A.8, claims VO-6/VO-7).
+// Baselines and the analytic oracle (docs/papers/von_oswald.md, "Experiments and the numbers to hit", claims VO-6/VO-7).
 #include "icgd/train/baselines.hpp"
 #include "icgd/train/oracle.hpp"
 
@@ -70,7 +70,7 @@ TEST_CASE("least squares is exact on noiseless tasks with N >= d; ridge tends to
   CHECK(half_mse(few, pred) > 1e-4);  // not exact any more
 }
 
-TEST_CASE("K-step GD and fitted GD++: more steps help, GD++ beats GD (A.5)") {
+TEST_CASE("K-step GD and fitted GD++: more steps help, GD++ beats GD (App. A.10)") {
   const TaskBatch tasks = generate_tasks(TaskConfig::code_linear(10, 10), 5, Stream::baseline_tasks, 0, 2048, 0, 2);
   const LineSearchResult g1 = line_search_gd(tasks, 1, {}, 2);
   const LineSearchResult g2 = line_search_gd(tasks, 2, {}, 2);

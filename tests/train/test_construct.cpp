@@ -1,5 +1,5 @@
 // Constructed weights run through the general engine reproduce the algorithms they encode
-// (theory.md A.3 Prop. 1 = VO-1/VO-2, A.4 = VO-3/VO-4, A.5 = VO-5), numerically in double.
+// (docs/papers/von_oswald.md: "Proposition 1" = VO-1/VO-2, "Several layers and the damped recurrence" = VO-3/VO-4, "GD++: curvature correction" = VO-5), numerically in double.
 #include "icgd/train/baselines.hpp"
 #include "icgd/train/construct.hpp"
 #include "icgd/train/metrics.hpp"

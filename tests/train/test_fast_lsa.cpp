@@ -1,10 +1,10 @@
 // The fast LSA path (fast_lsa.hpp) against independent references:
-//  * a naive long-double implementation written from theory.md A.2 with the four weight
+//  * a naive long-double implementation written from docs/papers/von_oswald.md, "The linear self-attention layer" with the four weight
 //    matrices kept separate (no merging, no lanes, no hand-written backward): same loss, and
 //    its exact directional derivatives (forward-mode dual numbers) equal the fast gradient;
 //  * central finite differences of the fast loss itself;
 //  * the general layer-by-layer engine (Model<T>::loss_and_grad, model.hpp): same loss and
-//    gradient on the same tasks (issue 4: "a test shows both give the same loss and gradients");
+//    gradient on the same tasks (docs/training.md: "A test shows that both give the same loss and gradients");
 //  * reproducibility: same seed → same bits, for every thread count.
 #include "icgd/train/fast_lsa.hpp"
 #include "icgd/train/model.hpp"
@@ -33,7 +33,7 @@ struct Dual {
   Dual& operator+=(Dual b) { return *this = *this + b; }
 };
 
-/// The model exactly as theory.md A.2–A.4 writes it, one task at a time, weights unmerged:
+/// The model exactly as docs/papers/von_oswald.md, "The linear self-attention layer", "Proposition 1", "Several layers and the damped recurrence" writes it, one task at a time, weights unmerged:
 ///   q_j = W_Q e_j, k_i = W_K e_i, v_i = W_V e_i (context i < N only),
 ///   e_j ← e_j + λ P Σ_i v_i (k_iᵀ q_j) for every token j, K times; ŷ = −e_q[d];
 ///   loss = 0.5 · mean (ŷ − y)².

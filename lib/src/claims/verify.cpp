@@ -1,10 +1,11 @@
-// The engines behind `icgd verify` for the GD-emulation claims VO-1 … VO-4 (theory.md §E).
+// `icgd verify`: every claim of the registry, a row per evidence slot. The runtime engines for the
+// GD-emulation claims VO-1 … VO-4 (von Oswald et al. 2023, Prop. 1 and Sec. 3; stated in
+// docs/papers/von_oswald.md) live here; compile-time and demo rows come from evidence.cpp.
 #include "icgd/claims/eigen_engine.hpp"
 #include "icgd/claims/registry.hpp"
 #include "icgd/dimfree/claims.hpp"
-#include "icgd/icl/gd_emulation.hpp"
+#include "icgd/icl/gd_claims.hpp"
 #include "icgd/icl/instances.hpp"
-#include "icgd/icl/proof_sizes.hpp"
 
 #include <fmt/format.h>
 
@@ -15,79 +16,14 @@
 namespace icgd::claims {
 namespace {
 
+using icl::Broken;
 using icl::Columns;
+using icl::GdConstruction;
 using icl::QueryInKeys;
-
-/// How a claim is stated, and which broken construction is its negative control.
-enum class Broken { none, value_sign, missing_inverse_n, query_among_keys, undamped_layers };
-struct GdClaim {
-  bool stack;        // K layers (VO-3/VO-4) or one (VO-1/VO-2)
-  Columns columns;   // which tokens the claim speaks about
-  bool damped;       // damping λ (VO-4)
-  Broken control;    // the claim's negative control
-  bool negative;     // the claim IS a negative control (VO-3b): its construction must fail
-};
-
-std::optional<GdClaim> gd_claim(const std::string& id) {
-  if (id == "VO-1") return GdClaim{false, Columns::context, false, Broken::value_sign, false};
-  if (id == "VO-2") return GdClaim{false, Columns::query, false, Broken::missing_inverse_n, false};
-  if (id == "VO-3") return GdClaim{true, Columns::all, false, Broken::query_among_keys, false};
-  if (id == "VO-3b") return GdClaim{true, Columns::all, false, Broken::none, true};
-  if (id == "VO-4") return GdClaim{true, Columns::all, true, Broken::undamped_layers, false};
-  return std::nullopt;
-}
-
-// λ for the damped claim: a variable where the engine is symbolic, 3/4 (the reference notebook's
-// 0.75) where it is exact or numeric.
-template <class T>
-T damping_value() {
-  if constexpr (std::is_same_v<T, Polynomial>) return Polynomial(Var('l'));
-  else return scalar_traits<T>::from_rational(Rational(3, 4));
-}
-
-/// Runs the claim's construction (broken = none, or the negative-control flag of VO-3b) or its
-/// control on one instance; true when the layers reproduce GD on the claim's columns.
-/// The two token matrices a claim compares: what the layers produce (`actual`) and what GD
-/// predicts (`expected`), for the claim's construction or, with `broken`, its control.
-template <class T, int Nx, int Ny, int N>
-struct Sides {
-  icl::TokenMatrix<T, Nx, Ny, N> actual, expected;
-};
-template <class T, int Nx, int Ny, int N>
-Sides<T, Nx, Ny, N> claim_sides(const icl::RegressionInstance<T, Nx, Ny, N>& p, const GdClaim& c,
-                                int layers, Broken broken) {
-  auto head = icl::prop1_head(p.W0, p.eta, p.n());
-  QueryInKeys mode = c.negative ? QueryInKeys::included : QueryInKeys::excluded;
-  T layer_damping = scalar_traits<T>::one();
-  T gd_damping = scalar_traits<T>::one();
-  if (c.damped) {
-    layer_damping = damping_value<T>();
-    gd_damping = damping_value<T>();
-  }
-  switch (broken) {
-    case Broken::none: break;
-    case Broken::value_sign:
-      for (int b = 0; b < p.ny(); ++b) head.W_V(p.nx() + b, p.nx() + b) = scalar_traits<T>::one();
-      break;
-    case Broken::missing_inverse_n: head = icl::prop1_head(p.W0, p.eta, 1); break;
-    case Broken::query_among_keys: mode = QueryInKeys::included; break;
-    case Broken::undamped_layers: layer_damping = scalar_traits<T>::one(); break;
-  }
-  return {icl::apply_layers(icl::prop1_tokens(p), {head}, mode, layers, layer_damping),
-          icl::gd_prediction(p, gd_damping * p.eta, layers)};
-}
-
-/// True when the layers reproduce GD on the claim's columns.
-template <class T, int Nx, int Ny, int N>
-bool construction_matches_gd(const icl::RegressionInstance<T, Nx, Ny, N>& p, const GdClaim& c,
-                             int layers, Broken broken) {
-  const auto sides = claim_sides(p, c, layers, broken);
-  return icl::columns_agree(sides.actual, sides.expected, c.columns);
-}
 
 /// The verdict of one engine: the construction must agree with GD and the control must not
 /// (for VO-3b, the construction itself must not).
-EngineResult judge(Engine engine, std::string sizes, const GdClaim& c, bool construction_agrees,
+EngineResult judge(Engine engine, std::string sizes, const GdConstruction& c, bool construction_agrees,
                    std::optional<bool> control_agrees, std::string measured = {}) {
   EngineResult r{engine, std::move(sizes), Status::held, {}, 0};
   if (c.negative) {
@@ -113,33 +49,8 @@ std::string size_text(int nx, int ny, int n, std::optional<int> layers = std::nu
 
 // --- engines -------------------------------------------------------------------------------
 
-EngineResult compile_time_result(const std::string& id, const GdClaim& c) {
-  using namespace icl::proof_sizes;
-  std::string sizes;
-  if (id == "VO-3b") {
-    return {Engine::compile_time, "Nx=2 Ny=1 N=2 K=2", Status::held,
-            "refused to compile: proofs/must_fail/vo3b_query_among_keys.cpp (ctest must_fail.*)", 0};
-  }
-  if (!c.stack) {
-    sizes = fmt::format("Nx={{{}}} x Ny={{{}}} x N={{{}}}", fmt::join(prop1_nx, ","),
-                        fmt::join(prop1_ny, ","), fmt::join(prop1_n, ","));
-  } else {
-    int nx = 0, ny = 0, n = 0, k = 0;
-    for (const auto& s : stack_sizes) {
-      nx = std::max(nx, s.nx); ny = std::max(ny, s.ny); n = std::max(n, s.n); k = std::max(k, s.layers);
-    }
-    // The exact list is in icgd/icl/proof_sizes.hpp; the table shows its envelope.
-    sizes = fmt::format("{} sizes, Nx<={} Ny<={} N<={} K<={}", stack_sizes.size(), nx, ny, n, k);
-  }
-  std::string control = id == "VO-1"   ? "; controls refused to compile: must_fail/vo1_*"
-                        : id == "VO-3" ? "; control refused to compile: must_fail/vo3b_*"
-                                       : "";
-  return {Engine::compile_time, sizes, Status::held,
-          "proved by static_assert when icgd was built" + control, 0};
-}
-
-// The dimension-free engine: every statement of icgd/dimfree's registry with this id (e.g.
-// VO-3 at K = 1..4) must hold, and its negative control (id + "b") must not.
+// The dimension-free engine: every construction of icgd/dimfree's table with this id (e.g.
+// VO-3 at K = 1..4) must hold, and those of its negative control must not.
 std::optional<EngineResult> dimension_free_result(const Claim& claim,
                                                   const std::vector<dimfree::ClaimCheck>& checks) {
   int statements = 0, held = 0;
@@ -148,16 +59,16 @@ std::optional<EngineResult> dimension_free_result(const Claim& claim,
   for (const auto& c : checks) {
     if (c.claim_id == claim.id) {
       ++statements;
-      const bool ok = c.negative_control ? !c.holds : c.holds;
+      const bool ok = claim.negative_control ? !c.holds : c.holds;
       held += ok ? 1 : 0;
-      if (!ok && failing.empty()) failing = c.statement + ": " + c.first_difference;
-    } else if (!claim.negative_control && c.negative_control && c.claim_id == claim.id + "b") {
+      if (!ok && failing.empty()) failing = c.instance + ": " + c.first_difference;
+    } else if (claim.control && c.claim_id == claim.control->id) {
       control_holds = control_holds.value_or(false) || c.holds;
     }
   }
   if (statements == 0) return std::nullopt;
-  EngineResult r{Engine::dimension_free, "every Nx, Ny, N", Status::held, {}, 0};
-  r.detail = fmt::format("{}/{} statements {}", held, statements,
+  EngineResult r{Engine::dimension_free, "every size", Status::held, {}, 0};
+  r.detail = fmt::format("{}/{} constructions {}", held, statements,
                          claim.negative_control ? "fail, as they must" : "hold (normal forms identical)");
   if (held != statements) {
     r.status = Status::failed;
@@ -170,25 +81,25 @@ std::optional<EngineResult> dimension_free_result(const Claim& claim,
   return r;
 }
 
-EngineResult runtime_symbolic_result(const GdClaim& c, int nx, int ny, int n, int layers) {
+EngineResult runtime_symbolic_result(const GdConstruction& c, int nx, int ny, int n, int layers) {
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
   const auto p = icl::symbolic_instance<Dynamic, Dynamic, Dynamic>(nx, ny, n);
-  const bool ok = construction_matches_gd(p, c, layers, Broken::none);
+  const bool ok = icl::gd_construction_agrees(p, c, layers, Broken::none);
   const double claim_seconds = std::chrono::duration<double>(clock::now() - start).count();
   std::optional<bool> control;
-  if (c.control != Broken::none) control = construction_matches_gd(p, c, layers, c.control);
+  if (c.control != Broken::none) control = icl::gd_construction_agrees(p, c, layers, c.control);
   return judge(Engine::runtime_symbolic, size_text(nx, ny, n, c.stack ? std::optional(layers) : std::nullopt),
                c, ok, control, fmt::format("all entries and eta symbolic, claim alone {:.3f}s", claim_seconds));
 }
 
-EngineResult exact_rational_result(const GdClaim& c, int nx, int ny, int n, int layers,
+EngineResult exact_rational_result(const GdConstruction& c, int nx, int ny, int n, int layers,
                                    int instances, std::uint64_t seed) {
   bool all_ok = true, control_agrees = false;
   for (int k = 0; k < instances; ++k) {
     const auto p = icl::random_rational_instance<Dynamic, Dynamic, Dynamic>(seed + k, nx, ny, n);
-    all_ok = all_ok && construction_matches_gd(p, c, layers, Broken::none);
-    if (c.control != Broken::none) control_agrees = control_agrees || construction_matches_gd(p, c, layers, c.control);
+    all_ok = all_ok && icl::gd_construction_agrees(p, c, layers, Broken::none);
+    if (c.control != Broken::none) control_agrees = control_agrees || icl::gd_construction_agrees(p, c, layers, c.control);
   }
   std::optional<bool> control;
   if (c.control != Broken::none) control = control_agrees;
@@ -198,21 +109,22 @@ EngineResult exact_rational_result(const GdClaim& c, int nx, int ny, int n, int 
 
 // Relative error on the claim's columns, measured against the size of the change the layers
 // make to those columns (not the tokens' size: the unchanged x-parts would hide errors).
-double numeric_error(const GdClaim& c, const EigenInstance& p, int layers, Broken broken) {
+double numeric_error(const GdConstruction& c, const EigenInstance& p, int layers, Broken broken) {
   auto head = eigen_prop1_head(p.W0, p.eta, static_cast<int>(p.X.cols()));
   QueryInKeys mode = c.negative ? QueryInKeys::included : QueryInKeys::excluded;
   double layer_damping = c.damped ? 0.75 : 1.0, gd_damping = layer_damping;
   switch (broken) {
     case Broken::none: break;
     case Broken::value_sign: head.W_V.bottomRightCorner(p.Y.rows(), p.Y.rows()) *= -1.0; break;
-    case Broken::missing_inverse_n: head.P *= static_cast<double>(p.X.cols()); break;
+    case Broken::readout_sign: break;  // applied to the read-out below
     case Broken::query_among_keys: mode = QueryInKeys::included; break;
     case Broken::undamped_layers: layer_damping = 1.0; break;
   }
   const Eigen::MatrixXd E0 = eigen_prop1_tokens(p);
   Eigen::MatrixXd E = E0;
   for (int k = 0; k < layers; ++k) E = eigen_lsa_forward(E, {head}, mode, layer_damping);
-  const Eigen::MatrixXd expected = eigen_gd_prediction(p, gd_damping * p.eta, layers);
+  Eigen::MatrixXd expected = eigen_gd_prediction(p, gd_damping * p.eta, layers);
+  if (broken == Broken::readout_sign) expected.bottomRightCorner(p.Y.rows(), 1) *= -1.0;  // ŷ = +(y-slot)
   const auto n = E.cols() - 1;
   const auto first = c.columns == Columns::query ? n : 0;
   const auto count = c.columns == Columns::context ? n : (c.columns == Columns::query ? 1 : n + 1);
@@ -221,7 +133,7 @@ double numeric_error(const GdClaim& c, const EigenInstance& p, int layers, Broke
   return diff / std::max(change, 1e-300);
 }
 
-EngineResult numeric_result(const GdClaim& c, int nx, int ny, int n, int layers, std::uint64_t seed,
+EngineResult numeric_result(const GdConstruction& c, int nx, int ny, int n, int layers, std::uint64_t seed,
                             double bound) {
   const auto p = eigen_random_instance(nx, ny, n, seed);
   const double err = numeric_error(c, p, layers, Broken::none);
@@ -258,6 +170,14 @@ double symbolic_cost(int nx, int ny, int n, int layers) {
   return per_layer * growth;
 }
 constexpr double symbolic_budget = 5e7;
+
+bool claim_selected(const VerifyOptions& o, const Claim& claim) {
+  return o.claim_ids.empty() || std::ranges::find(o.claim_ids, claim.id) != o.claim_ids.end();
+}
+
+bool listed(const Claim& claim, Engine e) {
+  return std::ranges::find(claim.evidence.engines, e) != claim.evidence.engines.end();
+}
 
 }  // namespace
 
@@ -297,8 +217,9 @@ void validate(const VerifyOptions& o) {
 
 std::vector<ClaimReport> verify(const VerifyOptions& o) {
   validate(o);
+  const std::vector<DemoRun> runs = o.runs.empty() ? std::vector<DemoRun>{} : read_runs(o.runs);
   std::vector<ClaimReport> reports;
-  // The dimension-free engine checks all its claims at once (milliseconds); its time is
+  // The dimension-free engine checks all its constructions at once (milliseconds); its time is
   // attributed to each claim's row as the shared cost.
   std::vector<dimfree::ClaimCheck> dimfree_checks;
   double dimfree_seconds = 0;
@@ -308,14 +229,14 @@ std::vector<ClaimReport> verify(const VerifyOptions& o) {
     dimfree_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
   for (const auto& claim : registry()) {
-    if (!o.claim_ids.empty() && std::ranges::find(o.claim_ids, claim.id) == o.claim_ids.end()) continue;
-    const auto spec = gd_claim(claim.id);
+    if (!claim_selected(o, claim)) continue;
     ClaimReport report{claim, {}};
-    if (!spec && selected(o, Engine::compile_time))
-      report.results.push_back({Engine::compile_time, "every Nx, Ny, N (dimension-free)", Status::held,
-                                "proved by static_assert in proofs/dimfree when icgd was built", 0});
-    if (spec) {
-      const GdClaim c = *spec;
+    // Compile time: receipts of the proof units linked into this binary.
+    for (auto& row : compile_time_rows(claim, proof_receipt_book()))
+      if (selected(o, row.engine)) report.results.push_back(std::move(row));
+
+    if (const auto spec = icl::gd_construction(claim.id)) {
+      const GdConstruction c = *spec;
       const int layers = c.stack ? (c.negative ? 2 : o.layers) : 1;
       const int nx = c.stack ? o.stack_nx : o.nx, ny = c.stack ? o.stack_ny : o.ny, n = c.stack ? o.stack_n : o.n;
       auto guarded = [](Engine e, const std::string& sizes, auto&& run) {
@@ -328,28 +249,41 @@ std::vector<ClaimReport> verify(const VerifyOptions& o) {
         }
       };
       const std::string sym_sizes = size_text(nx, ny, n, c.stack ? std::optional(layers) : std::nullopt);
-      if (selected(o, Engine::compile_time)) report.results.push_back(compile_time_result(claim.id, c));
-      if (selected(o, Engine::runtime_symbolic))
+      if (selected(o, Engine::runtime_symbolic) && listed(claim, Engine::runtime_symbolic))
         report.results.push_back(guarded(Engine::runtime_symbolic, sym_sizes,
                                          [&] { return runtime_symbolic_result(c, nx, ny, n, layers); }));
-      if (selected(o, Engine::exact_rational))
+      if (selected(o, Engine::exact_rational) && listed(claim, Engine::exact_rational))
         report.results.push_back(guarded(Engine::exact_rational, sym_sizes, [&] {
           return exact_rational_result(c, nx, ny, n, layers, o.rational_instances, o.seed);
         }));
-      if (selected(o, Engine::numeric_double))
+      if (selected(o, Engine::numeric_double) && listed(claim, Engine::numeric_double))
         report.results.push_back(guarded(
             Engine::numeric_double, size_text(o.numeric_nx, o.numeric_ny, o.numeric_n, layers), [&] {
               return numeric_result(c, o.numeric_nx, o.numeric_ny, o.numeric_n, layers, o.seed,
                                     o.relative_error_bound);
             }));
+    } else if (listed(claim, Engine::runtime_symbolic) || listed(claim, Engine::exact_rational) ||
+               listed(claim, Engine::numeric_double)) {
+      // The registry promises a fixed-size engine that has no construction: say so, never skip.
+      report.results.push_back({Engine::runtime_symbolic, "-", Status::error,
+                                "the registry lists a fixed-size engine, but icl/gd_claims.hpp has no construction", 0});
     }
-    if (selected(o, Engine::dimension_free)) {
+    if (selected(o, Engine::dimension_free) && listed(claim, Engine::dimension_free)) {
       const auto start = std::chrono::steady_clock::now();
       if (auto r = dimension_free_result(claim, dimfree_checks)) {
         r->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() + dimfree_seconds;
         report.results.push_back(*r);
+      } else {
+        report.results.push_back({Engine::dimension_free, "-", Status::error,
+                                  "the registry lists the dimension-free engine, but its table has no construction", 0});
       }
     }
+    if (selected(o, Engine::demo_run))
+      for (auto& row : demo_rows(claim, runs, !o.runs.empty())) report.results.push_back(std::move(row));
+
+    // A claim with evidence but no selected row (an --engine filter) is left out; a claim without
+    // any evidence is shown as not checked unless engines were filtered.
+    if (report.results.empty() && (!claim.evidence.empty() || !o.engines.empty())) continue;
     reports.push_back(std::move(report));
   }
   return reports;
@@ -364,9 +298,9 @@ std::string polynomial_difference(const Polynomial& lhs, const Polynomial& rhs) 
 }
 
 template <class T, int Nx, int Ny, int N>
-Explanation fixed_size_explanation(const icl::RegressionInstance<T, Nx, Ny, N>& p, const GdClaim& c,
+Explanation fixed_size_explanation(const icl::RegressionInstance<T, Nx, Ny, N>& p, const GdConstruction& c,
                                    int layers, Broken broken, std::string what) {
-  const auto [actual, expected] = claim_sides(p, c, layers, broken);
+  const auto [actual, expected] = icl::gd_claim_sides(p, c, layers, broken);
   // Show the first y-slot of the first column the claim speaks about (the query for VO-2).
   const int column = c.columns == Columns::context ? 0 : p.n();
   const int row = p.nx();
@@ -386,8 +320,8 @@ std::vector<Explanation> explain(const std::string& id, const VerifyOptions& o) 
   const auto claim = find_claim(id);
   if (!claim) throw invalid_request(fmt::format("unknown claim id '{}' (icgd verify --list shows them)", id));
   std::vector<Explanation> out;
-  if (const auto spec = gd_claim(id)) {
-    const GdClaim c = *spec;
+  if (const auto spec = icl::gd_construction(id)) {
+    const GdConstruction c = *spec;
     const int layers = c.stack ? (c.negative ? 2 : o.layers) : 1;
     const int nx = c.stack ? o.stack_nx : o.nx, ny = c.stack ? o.stack_ny : o.ny, n = c.stack ? o.stack_n : o.n;
     const auto p = icl::symbolic_instance<Dynamic, Dynamic, Dynamic>(nx, ny, n);
@@ -397,11 +331,14 @@ std::vector<Explanation> explain(const std::string& id, const VerifyOptions& o) 
                                              ": lhs = the layers, rhs = GD"));
     if (c.control != Broken::none)
       out.push_back(fixed_size_explanation(p, c, layers, c.control,
-                                           "control (" + claim->control + "), " + sizes));
+                                           fmt::format("control {} ({}), {}", claim->control->id, claim->control->description, sizes)));
   }
   for (const auto& check : dimfree::check_all_claims()) {
-    if (check.claim_id != id && !(check.negative_control && check.claim_id == id + "b")) continue;
-    out.push_back({Engine::dimension_free, check.statement, check.holds, !check.negative_control,
+    const bool is_control = claim->control && check.claim_id == claim->control->id;
+    if (check.claim_id != id && !is_control) continue;
+    const std::string what = is_control ? fmt::format("control {} ({}), {}", claim->control->id, claim->control->description, check.instance)
+                                        : fmt::format("{}, {}", claim->negative_control ? "negative control" : "claim", check.instance);
+    out.push_back({Engine::dimension_free, what, check.holds, !check.negative_control,
                    check.lhs_normal_form, check.rhs_normal_form, check.first_difference});
   }
   return out;

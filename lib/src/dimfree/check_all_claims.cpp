@@ -15,7 +15,7 @@ std::vector<ClaimCheck> check_all_claims() {
     const ClaimSides sides = entry.construct();
     ClaimCheck c;
     c.claim_id = std::string(entry.id);
-    c.statement = std::string(entry.statement);
+    c.instance = std::string(entry.instance);
     c.negative_control = entry.negative_control;
     c.holds = sides.lhs == sides.rhs;
     c.lhs_normal_form = to_string(sides.lhs);

@@ -1,4 +1,4 @@
-// Baselines (theory.md A.1, A.4, A.5, A.8; reference S1 train.py `scan_lrs`,
+// Baselines (docs/papers/von_oswald.md, "Setting and notation", "Several layers and the damped recurrence", "GD++: curvature correction", "Experiments and the numbers to hit"; reference train.py `scan_lrs`,
 // `pre_train_gd_hps`).
 #include "icgd/train/baselines.hpp"
 
@@ -20,7 +20,7 @@ constexpr int kBlock = 64;
 int blocks_of(int batch) { return (batch + kBlock - 1) / kBlock; }
 
 // Per-task sufficient statistics of GD from W_0: Ŝ = X Xᵀ/N and Ĉ = Y Xᵀ/N, since
-// ∇L(W) = W Ŝ − Ĉ (A.1).
+// ∇L(W) = W Ŝ − Ĉ (von_oswald.md, "Setting and notation").
 struct GdStats {
   Eigen::MatrixXd S, C;
 };
@@ -153,7 +153,7 @@ Eigen::MatrixXd gd_plus_plus_predictions(const TaskBatch& tasks, const std::vect
   parallel_blocks(blocks_of(tasks.batch), threads, [&](int blk, int) {
     const int end = std::min(tasks.batch, (blk + 1) * kBlock);
     for (int b = blk * kBlock; b < end; ++b) {
-      // All tokens (context and query) are updated from the same layer input (A.5).
+      // All tokens (context and query) are updated from the same layer input (von_oswald.md, "GD++: curvature correction").
       Eigen::MatrixXd X = tasks.x.middleCols(b * (n + 1), n + 1);
       Eigen::MatrixXd Y = tasks.y.middleCols(b * (n + 1), n + 1);
       Y.col(n).setZero();  // query label slot starts at −W_0 x_q = 0

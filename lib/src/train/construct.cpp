@@ -1,4 +1,4 @@
-// Constructed weights (theory.md A.3 Prop. 1, A.4 K steps, A.5 / §0 item 8 GD++).
+// Constructed weights (docs/papers/von_oswald.md, "Proposition 1", "Several layers and the damped recurrence", "GD++: curvature correction" GD++).
 #include "icgd/train/construct.hpp"
 
 #include <fmt/format.h>
@@ -38,7 +38,7 @@ void set_structured_layer(Model<T>& model, int layer, bool plus_plus, double gam
   const int nx = D - ny;
   if (W0.size() != 0 && (W0.rows() != ny || W0.cols() != nx))
     throw std::invalid_argument("W0 must be y_dim x x_dim");
-  // W_K = W_Q = [[I, 0], [0, 0]] (A.3).
+  // W_K = W_Q = [[I, 0], [0, 0]] (von_oswald.md, "Proposition 1").
   a.W_Q.setZero();
   a.W_Q.topLeftCorner(nx, nx).setIdentity();
   a.W_K = a.W_Q;

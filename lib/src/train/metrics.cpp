@@ -1,5 +1,5 @@
-// Alignment metrics, interpolation, OOD sweeps, copy diagnostic (theory.md A.7, A.8;
-// reference S1 train.py `analyse`, `interpolate`, `ood`, `analyse_copy`).
+// Alignment metrics, interpolation, OOD sweeps, copy diagnostic (docs/papers/von_oswald.md, "Proposition 3", "Experiments and the numbers to hit";
+// reference train.py `analyse`, `interpolate`, `ood`, `analyse_copy`).
 #include "icgd/train/metrics.hpp"
 
 #include "icgd/train/baselines.hpp"
@@ -30,7 +30,7 @@ AlignmentMetrics compare_models(const Model<T>& a, const Model<T>& b, const Batc
     pd += std::abs(static_cast<long double>(pa(0, t)) - static_cast<long double>(pb(0, t)));
     const Eigen::VectorXd ga = sa.col(t).template cast<double>();
     const Eigen::VectorXd gb = sb.col(t).template cast<double>();
-    // The reference adds 1e-8 to each norm (S1 `analyse`).
+    // The reference adds 1e-8 to each norm (reference `analyse`).
     cs += ga.dot(gb) / ((ga.norm() + 1e-8) * (gb.norm() + 1e-8));
     l2 += (ga - gb).norm();
   }

@@ -1,4 +1,4 @@
-// Transformer stacks (theory.md A.2–A.7; reference S1 transformer.py). See model.hpp.
+// Transformer stacks (docs/papers/von_oswald.md, "The linear self-attention layer", "Proposition 1", "Several layers and the damped recurrence", "GD++: curvature correction", "Proposition 2", "Proposition 3"; reference transformer.py). See model.hpp.
 #include "icgd/train/model.hpp"
 
 #include "icgd/train/parallel.hpp"
@@ -164,7 +164,7 @@ void Model<T>::build_layout() {
     if (c.use_bias) embed_b_ = add_both("embed.b", D, 1);
   }
   if (c.input_mlp) {
-    // The reference input MLP always has biases (S1 transformer.py: use_bias_p=True).
+    // The reference input MLP always has biases (reference transformer.py: use_bias_p=True).
     in_W1_ = add_both("input_mlp.W1", c.input_mlp_hidden, D);
     in_b1_ = add_both("input_mlp.b1", c.input_mlp_hidden, 1);
     in_W2_ = add_both("input_mlp.W2", D, c.input_mlp_hidden);
@@ -221,7 +221,7 @@ void Model<T>::refresh() {
   const ModelConfig& c = config_;
   if (c.attention == AttentionParam::full) return;
   // Copy the arrays both stores have, then build the structured attention matrices
-  // (theory A.3 with W_0 = 0 for `gd`; §0 item 8 for `gd_plus_plus`).
+  // (docs/papers/von_oswald.md, "Proposition 1" with W_0 = 0 for `gd`; §0 item 8 for `gd_plus_plus`).
   for (std::size_t i = 0; i < params_.count(); ++i) {
     const ParamInfo& p = params_.info(static_cast<int>(i));
     const int e = expanded_.find(p.name);
@@ -370,7 +370,7 @@ MatrixX<T> Model<T>::forward_block(const Eigen::Ref<const MatrixX<T>>& tokens, i
   } else
     ws.embedded = tokens;
   if (c.input_mlp) {
-    // Reference: embeddings = embeddings + input_mlp(embeddings) (A.6).
+    // Reference: embeddings = embeddings + input_mlp(embeddings) (von_oswald.md, "Proposition 2").
     const MlpWeights<T> w{cmap(S, in_W1_), cmap(S, in_b1_), cmap(S, in_W2_), cmap(S, in_b2_)};
     mlp_forward(w, ws.embedded, ws.tmp, ws.input_mlp);
     ws.hidden[0] = ws.embedded + ws.tmp;

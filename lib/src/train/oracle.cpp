@@ -1,4 +1,4 @@
-// Analytic optimum of one-step GD (theory.md A.8; claims VO-6, VO-7). Derivation in oracle.hpp.
+// Analytic optimum of one-step GD (docs/papers/von_oswald.md, "Experiments and the numbers to hit"; claims VO-6, VO-7). Derivation in oracle.hpp.
 #include "icgd/train/oracle.hpp"
 
 #include <stdexcept>

@@ -1,4 +1,4 @@
-// Task generators (theory.md A.1, A.6; reference S1 data.py `create_reg_data`,
+// Task generators (docs/papers/von_oswald.md, "Setting and notation", "Proposition 2"; reference data.py `create_reg_data`,
 // `create_reg_data_sin`). See tasks.hpp for the documented draw order.
 #include "icgd/train/tasks.hpp"
 

@@ -1,4 +1,4 @@
-// Token constructions (theory.md A.2/A.3 concatenated tokens; A.7 classic tokens).
+// Token constructions (docs/papers/von_oswald.md, "The linear self-attention layer", "Proposition 1" for concatenated tokens, "Proposition 3" for classic tokens).
 #include "icgd/train/tokens.hpp"
 
 #include <cmath>
@@ -56,7 +56,7 @@ TokenBatch<T> make_tokens(const TaskBatch& tasks, const TokenConfig& config) {
   tb.batch = tasks.batch;
   const int n = tasks.num_context, d = tasks.x_dim, ny = tasks.y_dim;
   if (config.kind == TokenKind::concatenated) {
-    // e_i = (x_i, y_i), query (x_q, 0) (theory A.3 with W_0 = 0; reference data.py).
+    // e_i = (x_i, y_i), query (x_q, 0) (docs/papers/von_oswald.md, "Proposition 1" with W_0 = 0; reference data.py).
     tb.seq_len = n + 1;
     tb.width = d + ny;
     tb.data.resize(tb.width, static_cast<Eigen::Index>(tb.batch) * tb.seq_len);
@@ -64,7 +64,7 @@ TokenBatch<T> make_tokens(const TaskBatch& tasks, const TokenConfig& config) {
     tb.data.bottomRows(ny) = tasks.y.cast<T>();
     for (int b = 0; b < tb.batch; ++b) tb.data.col(b * tb.seq_len + n).tail(ny).setZero();
   } else {
-    // e_{2i} = x_i, e_{2i+1} = (0, …, 0, y_i), query x_q; PE concatenated below (A.7).
+    // e_{2i} = x_i, e_{2i+1} = (0, …, 0, y_i), query x_q; PE concatenated below (von_oswald.md, "Proposition 3").
     if (ny != 1) throw std::invalid_argument("classic tokens need y_dim = 1");
     tb.seq_len = 2 * n + 1;
     tb.width = d + config.pos_enc_size;

@@ -1,4 +1,4 @@
-// Training loop and checkpoints (reference S1 train.py: optax chain(clip_by_global_norm,
+// Training loop and checkpoints (reference train.py: optax chain(clip_by_global_norm,
 // adamw); fresh tasks every step; evaluation on fixed tasks). See trainer.hpp.
 #include "icgd/train/trainer.hpp"
 

@@ -27,12 +27,12 @@ struct EigenInstance {
 EigenInstance eigen_random_instance(int nx, int ny, int n, unsigned long long seed);
 /// E = [[X, x_q], [Y, −W_0 x_q]] (Prop. 1 query initialisation).
 Eigen::MatrixXd eigen_prop1_tokens(const EigenInstance& p);
-/// Prop. 1 weights (theory.md A.3).
+/// Prop. 1 weights (von Oswald et al. 2023; docs/papers/von_oswald.md, "Proposition 1").
 EigenHead eigen_prop1_head(const Eigen::MatrixXd& W0, double eta, int n_context);
-/// One LSA layer with damping, keys/values masked as `mode` says (theory.md A.2).
+/// One LSA layer with damping, keys/values masked as `mode` says (docs/papers/von_oswald.md, "The linear self-attention layer").
 Eigen::MatrixXd eigen_lsa_forward(const Eigen::MatrixXd& E, const std::vector<EigenHead>& heads,
                                   icl::QueryInKeys mode, double damping = 1.0);
-/// Tokens predicted by `steps` GD steps with step `step_eta` (theory.md A.4).
+/// Tokens predicted by `steps` GD steps with step `step_eta` (docs/papers/von_oswald.md, "Several layers and the damped recurrence").
 Eigen::MatrixXd eigen_gd_prediction(const EigenInstance& p, double step_eta, int steps);
 
 }  // namespace icgd::claims

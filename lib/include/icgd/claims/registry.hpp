@@ -1,60 +1,112 @@
-// icgd/claims/registry.hpp — the claim registry behind `icgd verify`.
+// icgd/claims/registry.hpp — THE claim registry: every claim icgd knows, declared once.
 //
-// A claim (theory.md §E) has an id, its source (paper, section/equation), a statement and a
-// kind. It is established by checks, one per engine, each of which can fail:
-//   compile-time      static_asserts over Polynomial in proofs/ (reported with the swept sizes;
-//                     `icgd` is built only after the proofs, so a listed size was proved);
-//   runtime symbolic  the same templates over Polynomial at sizes chosen on the command line;
-//   exact rational    the same templates on random rational instances;
-//   numeric double    an independent Eigen implementation at large sizes, against a stated
-//                     relative error bound.
-// Every engine also runs the claim's negative control (a deliberately broken construction) and
-// requires it to FAIL: an engine that cannot tell the two apart proves nothing.
+// A claim has an id (VO-1, ZFB-3, ...; defined on the paper pages docs/papers/*.md), its source
+// (paper and section, equation or figure), a statement, a kind (exact / analytic / statistical),
+// the claims it builds on, its negative control, and its evidence: the proof units whose receipts
+// establish it at compile time, the engines that check it when `icgd verify` runs, and the demo
+// checks (recorded in a run folder's results.json) that decide it. Engines attach results to ids;
+// they never restate a claim.
+//
+// Statuses are computed, never typed: a compile-time row from the receipts linked into the binary
+// (claims/receipt.hpp), a runtime row from the engine that just ran, a statistical row from a run
+// folder. Missing evidence reads "not built", "not run" or "not checked" — never "held".
 #pragma once
 
+#include "icgd/claims/receipt.hpp"
+
 #include <cstdint>
-#include <stdexcept>
+#include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace icgd::claims {
 
-enum class Kind { identity, analytic, statistical };
-enum class Engine { compile_time, runtime_symbolic, exact_rational, numeric_double, dimension_free };
-enum class Status { held, failed, error };
+enum class Kind { exact, analytic, statistical };
 
-std::string to_string(Kind);
-std::string to_string(Engine);
-std::string to_string(Status);
+/// Who produced a row of `icgd verify`.
+enum class Engine {
+  compile_time,          ///< static_asserts over Polynomial at fixed sizes (proofs/fixed)
+  compile_time_dimfree,  ///< static_asserts of the dimension-free algebra, every size (proofs/dimfree)
+  runtime_symbolic,      ///< the fixed-size templates over Polynomial at sizes chosen at run time
+  exact_rational,        ///< the same templates on random exact rational instances
+  numeric_double,        ///< an independent Eigen implementation in double at large sizes
+  dimension_free,        ///< the dimension-free normal forms, evaluated when `icgd verify` runs
+  demo_run,              ///< the checks of a demo's run folder (results.json)
+};
+
+/// The outcome of one row, or of a claim (the worst of its rows).
+enum class Status {
+  held,          ///< the evidence is there and it holds
+  failed,        ///< an exact check failed (or a negative control was not refuted)
+  did_not_hold,  ///< a demo check did not hold
+  inconclusive,  ///< a demo check failed while its model had not converged
+  error,         ///< an engine could not decide (engine limit, unreadable run)
+  not_built,     ///< the proof unit that would establish it is not in this binary
+  not_run,       ///< no run folder holds the demo checks that decide it
+  not_checked,   ///< no engine of icgd checks it (yet)
+};
+
+[[nodiscard]] std::string to_string(Kind);
+[[nodiscard]] std::string to_string(Engine);
+[[nodiscard]] std::string to_string(Status);
+/// Worst first: failed, error, did not hold, inconclusive, not built, not run, not checked, held.
+[[nodiscard]] int severity(Status);
+
+/// The demo checks that decide a statistical claim: the checks of demo `demo` whose id starts
+/// with `check_prefix` (e.g. {"one-layer", "VO-6."}).
+struct DemoEvidence {
+  std::string demo;
+  std::string check_prefix;
+};
+
+struct Evidence {
+  std::vector<std::string> proof_units;  ///< e.g. "proofs/fixed/vo_stack.cpp"; each must hold a receipt
+  std::vector<Engine> engines;           ///< the runtime engines that check it
+  std::vector<DemoEvidence> demo_checks;
+  [[nodiscard]] bool empty() const { return proof_units.empty() && engines.empty() && demo_checks.empty(); }
+};
+
+struct Control {
+  std::string id;           ///< e.g. "VO-1b" (a claim id of its own when it is one, e.g. "VO-3b")
+  std::string description;  ///< the broken construction every engine must refute
+};
 
 struct Claim {
-  std::string id;         // theory.md §E id, e.g. "VO-1"
-  std::string source;     // paper, section, equation
-  std::string statement;  // what is claimed
+  std::string id;         ///< e.g. "VO-1"
+  std::string paper;      ///< e.g. "von Oswald et al. 2023"
+  std::string location;   ///< section, equation or figure in the paper
+  std::string page;       ///< where icgd states the mathematics, e.g. "docs/papers/von_oswald.md"
+  std::string statement;  ///< what is claimed
   Kind kind;
-  bool negative_control;  // the claim is that an identity FAILS (e.g. VO-3b)
-  std::string control;    // the broken construction each engine must refute ("" if none)
+  std::vector<std::string> builds_on;  ///< ids of the claims it builds on
+  std::optional<Control> control;      ///< its negative control, if it has one
+  bool negative_control = false;       ///< the claim is that an identity FAILS (VO-3b)
+  Evidence evidence;
+  [[nodiscard]] std::string source() const { return paper + ", " + location; }
 };
+
+/// Every claim, in the order of the papers (von Oswald, Ahn, Zhang–Frei–Bartlett, Mahankali, Dai).
+[[nodiscard]] const std::vector<Claim>& registry();
+/// The claim with this id, or nullopt.
+[[nodiscard]] std::optional<Claim> find_claim(const std::string& id);
 
 struct EngineResult {
   Engine engine;
-  std::string sizes;    // e.g. "Nx=16 Ny=1 N=32"
+  std::string sizes;    ///< e.g. "Nx=16 Ny=1 N=32", or the run folder for a demo row
   Status status;
-  std::string detail;   // measured error, control outcome, or the reason for an error
+  std::string detail;   ///< measured error, control outcome, the reason for an error
   double seconds = 0;
 };
 
 struct ClaimReport {
   Claim claim;
   std::vector<EngineResult> results;
-  [[nodiscard]] bool held() const;
+  /// The worst row's status; not_checked when the claim has no evidence at all.
+  [[nodiscard]] Status status() const;
+  [[nodiscard]] bool held() const { return status() == Status::held; }
 };
-
-/// Every claim icgd checks, in theory.md §E order.
-const std::vector<Claim>& registry();
-/// The claim with this id, or nullopt.
-std::optional<Claim> find_claim(const std::string& id);
 
 struct VerifyOptions {
   // runtime symbolic + exact rational, single layer (VO-1, VO-2)
@@ -66,12 +118,14 @@ struct VerifyOptions {
   int rational_instances = 3;
   std::uint64_t seed = 1;
   double relative_error_bound = 1e-10;
-  std::vector<std::string> claim_ids;  // empty: all
-  std::vector<Engine> engines;         // empty: all
+  std::vector<std::string> claim_ids;  ///< empty: all
+  std::vector<Engine> engines;         ///< empty: all
+  std::vector<std::filesystem::path> runs;  ///< run folders (or folders of them) to read demo checks from
 };
 
 /// Thrown for options no engine can honour (size ≤ 0, a size beyond an engine's reach, an
-/// unknown claim id): the command line turns it into a one-line error with exit status 2.
+/// unknown claim id, a run folder that cannot be read): the command line turns it into a
+/// one-line error with exit status 2.
 struct invalid_request : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
@@ -88,9 +142,34 @@ struct Explanation {
 /// stack sizes of `options`, dimension-free engine), its negative control included.
 std::vector<Explanation> explain(const std::string& claim_id, const VerifyOptions& options);
 
-/// Checks `options.validate()` then runs every selected claim on every selected engine.
+/// Checks `validate(options)`, then gives every selected claim a row per selected evidence slot.
 std::vector<ClaimReport> verify(const VerifyOptions& options);
-/// Throws invalid_request for sizes or ids that cannot be checked.
+/// Throws invalid_request for sizes, ids or run folders that cannot be checked.
 void validate(const VerifyOptions& options);
+
+/// The compile-time rows of one claim, from the receipts in `receipts` (normally the book of
+/// this binary, proof_receipt_book()). A parameter so that the tests can show both a binary with
+/// proofs and one without.
+std::vector<EngineResult> compile_time_rows(const Claim& claim, const std::vector<ProofReceipt>& receipts);
+
+/// One run folder's demo checks, as read from its results.json.
+struct DemoRun {
+  std::filesystem::path folder;
+  std::string demo;
+  std::uint64_t seed = 0;
+  bool quick = false;
+  struct CheckRecord {
+    std::string id, outcome, relation, inconclusive_reason;
+    double measured = 0, threshold = 0;
+    bool enforced = true;
+  };
+  std::vector<CheckRecord> checks;
+};
+/// Every run folder at or below each path (a folder holding results.json, or a folder of run
+/// folders such as `icgd demo all` writes). Throws invalid_request for a path that does not
+/// exist, holds no run, or holds a results.json that is not a demo's.
+std::vector<DemoRun> read_runs(const std::vector<std::filesystem::path>& paths);
+/// The demo rows of one claim from `runs`; a single "not run" row when none of them decides it.
+std::vector<EngineResult> demo_rows(const Claim& claim, const std::vector<DemoRun>& runs, bool runs_given);
 
 }  // namespace icgd::claims

@@ -1,10 +1,10 @@
-// icgd/dimfree/claims.hpp — the claims of theory.md §E that the dimension-free engine proves,
+// icgd/dimfree/claims.hpp — the claims (docs/papers/*.md) that the dimension-free engine proves,
 // each written ONCE as a constexpr function returning its two sides. The same functions are
 // evaluated by the static_asserts in proofs/dimfree/ (building them is the proof, for every
 // size at once) and at runtime by check_all_claims() (`icgd verify`), and the tests evaluate
 // their normal forms numerically against dense Eigen layers (tests/dimfree/).
 //
-// Conventions (theory.md §G, DESIGN.md): von Oswald tokens e = (x; y), columns (context | query),
+// Conventions (the "Conventions that bite" of docs/papers/*.md): von Oswald tokens e = (x; y), columns (context | query),
 // query NOT among keys/values, query y-slot starts at −W_0 x_q, prediction = −(y-slot), the 1/N
 // in P. ZFB: query column included, ρ = M (or N), no sign flip. Ahn: mask diag(I_n, 0), output
 // negated. The label dimension Ny of von Oswald's claims is symbolic, so one proof covers Ny = 1
@@ -40,7 +40,7 @@ namespace claims {
 
 using namespace layers;
 
-// Dimensions (theory.md notation).
+// Dimensions (the notation of docs/papers/*.md).
 using Nx = dim<"Nx">;  // input dimension (von Oswald)
 using Ny = dim<"Ny">;  // label dimension (von Oswald), kept symbolic
 using N = dim<"N">;    // number of context tokens
@@ -55,7 +55,7 @@ using Dv = dim<"Dv">;  // value dimension (Dai)
 using Nd = dim<"Nd">;  // demonstration tokens X' (Dai)
 using T = dim<"T">;    // query-input tokens X (Dai)
 
-// --- von Oswald et al. (theory.md A.3 – A.6) ----------------------------------------------------
+// --- von Oswald et al. 2023 (docs/papers/von_oswald.md) -----------------------------------------
 
 /// The regression data of A.1 and the initial tokens of A.3: E₀ = [[X, x_q], [Y, −W₀ x_q]].
 struct VonOswaldData {
@@ -108,7 +108,7 @@ constexpr ClaimSides vo2b() { return vo2_with_readout_sign(+1); }
 /// λη on the original data. `query_in_keys` true is the negative control VO-3b.
 constexpr ClaimSides vo_stack(int K, bool damped, bool query_in_keys) {
   const VonOswaldData v;
-  Scalar lambda = 1;  // if/else, not ?: (g++ 12 constexpr note in DESIGN.md)
+  Scalar lambda = 1;  // if/else, not ?: (g++ 12 constexpr note in docs/verification.md)
   if (damped) lambda = scalar<"lambda">();
   const auto w = prop1_weights(v.W0, v.eta, v.inv_N);
   const auto PV = w.W_PV();
@@ -185,7 +185,7 @@ constexpr ClaimSides vo9() {
   return {prediction.value(), ((eta * inv_N) * (Y * kernel_values)).value()};
 }
 
-// --- Ahn et al. (theory.md D.1) ---------------------------------------------------------------
+// --- Ahn et al. 2023 (docs/papers/ahn_mahankali.md) --------------------------------------------
 
 /// AHN-1: L masked layers with P = [[0, 0], [0, 1]], Q_ℓ = −[[A_ℓ, 0], [0, 0]] (A_ℓ symmetric):
 /// Z_L = [[X, x_q], [Y − w_Lᵀ X, −w_Lᵀ x_q]] with w₀ = 0, w_{ℓ+1} = w_ℓ − A_ℓ ∇R(w_ℓ); in
@@ -213,7 +213,7 @@ constexpr ClaimSides ahn1() {
 /// AHN-1b (negative control): A not symmetric, update with A instead of Aᵀ, L = 1.
 constexpr ClaimSides ahn1b() { return ahn_stack(1, false); }
 
-// --- Zhang, Frei, Bartlett (theory.md B.1, B.4) -----------------------------------------------
+// --- Zhang, Frei & Bartlett 2024 (docs/papers/zhang_frei_bartlett.md) -------------------------
 
 /// ZFB-1: LSA (Eq. 3, ρ = M, query column included) at W^KQ = c[[G, 0], [0, 0]],
 /// W^PV = c⁻¹[[0, 0], [0, 1]] predicts ŷ = x_qᵀ G Ŝ_M w, Ŝ_M = (1/M) X Xᵀ, labels y = wᵀX.
@@ -239,7 +239,7 @@ constexpr ClaimSides zfb1b() { return zfb1_with(false); }
 
 /// ZFB-2 (Eq. 6): for arbitrary W^PV, W^KQ (blocks W11 d×d, w12 d×1, w21 d×1, w22 1×1), the
 /// bottom-right entry of f_LSA(E) is ((w21^PV)ᵀ, w22^PV) (E Eᵀ/N) (W11^KQ; (w21^KQ)ᵀ) x_q.
-/// A bracketing-sensitive identity among 1×1 quantities (DESIGN.md's classic victim).
+/// A bracketing-sensitive identity among 1×1 quantities (docs/dimension_free.md, "1×1 quantities").
 constexpr ClaimSides zfb2() {
   const auto X = symbol<"X", d, N>();
   const auto Y = symbol<"y", one, N>();
@@ -262,7 +262,7 @@ constexpr ClaimSides zfb2() {
   return {block<1, 1>(f).value(), rhs.value()};
 }
 
-// --- Dai et al. (theory.md C.1, C.2, C.4) ----------------------------------------------------
+// --- Dai et al. 2023 (docs/papers/dai.md) -----------------------------------------------------
 
 /// DAI-1: (W₀ + Σ_i e_i x'_iᵀ) x = W₀ x + LinearAttn(E, X', x), the sum taken over the N
 /// earlier examples (E_C, X'_C) and the latest one (e, x'), i.e. a column partition (N | 1).
@@ -319,56 +319,57 @@ constexpr ClaimSides dai4() { return dai4_up_to(8); }
 
 // --- runtime interface for `icgd verify` ------------------------------------------------------
 
-/// One claim (or negative control) checked at runtime by the dimension-free engine.
+/// One construction (or negative control) checked at runtime by the dimension-free engine.
 struct ClaimCheck {
-  std::string claim_id;   // theory.md §E id, e.g. "VO-1"; negative controls end in "b"
-  std::string statement;  // what was checked, with the instance (e.g. "K = 3")
+  std::string claim_id;   // a registry id (lib/src/claims/registry.cpp) or a control id ("VO-1b")
+  std::string instance;   // which instance of the claim was built, e.g. "K = 3"
   bool holds = false;     // normal forms identical (expected false for negative controls)
   std::string lhs_normal_form;
   std::string rhs_normal_form;
   std::string first_difference;  // empty when holds
-  bool negative_control = false;  // true: the claim is EXPECTED to fail (holds == false is a pass)
+  bool negative_control = false;  // true: the construction is EXPECTED to fail (holds == false is a pass)
 };
 
-/// Every claim this engine proves (the same constructions as the static_asserts of
-/// proofs/dimfree/), then the negative controls. Microseconds to milliseconds in total.
+/// Every construction of the table below (the same ones as the static_asserts of
+/// proofs/dimfree/). Microseconds to milliseconds in total.
 std::vector<ClaimCheck> check_all_claims();
 
-/// The registry behind check_all_claims(): id, statement, control flag, construction.
+/// The constructions this engine proves, looked up by claim id; the statements themselves live in
+/// the claim registry (icgd/claims/registry.hpp), never here.
 struct ClaimEntry {
   std::string_view id;
-  std::string_view statement;
+  std::string_view instance;
   bool negative_control;
   ClaimSides (*construct)();
 };
 
 inline constexpr ClaimEntry claim_registry[] = {
-    {"VO-1", "one Prop. 1 LSA layer maps every context token (x_j, y_j) to (x_j, y_j - dW x_j), dW = -(eta/N)(W0 X - Y) X^T (all Nx, Ny, N)", false, &claims::vo1},
-    {"VO-2", "query (x_q, -W0 x_q) -> (x_q, -(W0 + dW) x_q); prediction -(y-slot) = (W0 + dW) x_q", false, &claims::vo2},
-    {"VO-3", "K = 1: K layers with the same weights, query excluded from keys/values = K GD steps (context y = Y - (W_K - W0) X, query y = -W_K x_q)", false, &claims::vo3<1>},
-    {"VO-3", "K = 2: K layers = K GD steps", false, &claims::vo3<2>},
-    {"VO-3", "K = 3: K layers = K GD steps", false, &claims::vo3<3>},
-    {"VO-3", "K = 4: K layers = K GD steps", false, &claims::vo3<4>},
-    {"VO-4", "K = 1: damped recurrence E <- E + lambda LSA(E) = GD with step lambda eta", false, &claims::vo4<1>},
-    {"VO-4", "K = 2: damped recurrence = GD with step lambda eta", false, &claims::vo4<2>},
-    {"VO-4", "K = 3: damped recurrence = GD with step lambda eta", false, &claims::vo4<3>},
-    {"VO-4", "K = 4: damped recurrence = GD with step lambda eta", false, &claims::vo4<4>},
-    {"VO-5", "GD++ layer (P = diag(-gamma I, (eta/N) I), W_V = [[I,0],[W0,-I]]): x_j -> (I - gamma X X^T) x_j for all tokens incl. the query; y-update = GD step", false, &claims::vo5_layers<1>},
-    {"VO-5", "GD++, 2 layers: layer 2 transforms the transformed inputs and does the GD step on them", false, &claims::vo5_layers<2>},
-    {"VO-9", "features m(x) opaque, W0 = 0: prediction = (eta/N) sum_i y_i k(x_i, x_q), k(a, b) = m(a)^T m(b)", false, &claims::vo9},
-    {"AHN-1", "L = 1: masked LSA with P = [[0,0],[0,1]], Q = -[[A,0],[0,0]] (A symmetric) = preconditioned GD: -Z_L[d+1,n+1] = <w_L, x_q>, context y-slots = residuals", false, &claims::ahn1<1>},
-    {"AHN-1", "L = 2: masked LSA = preconditioned GD", false, &claims::ahn1<2>},
-    {"AHN-1", "L = 3: masked LSA = preconditioned GD", false, &claims::ahn1<3>},
-    {"ZFB-1", "LSA (rho = M, query column included) at W^KQ = c[[G,0],[0,0]], W^PV = c^-1[[0,0],[0,1]] predicts x_q^T G S_M w (G symmetric, c != 0)", false, &claims::zfb1},
-    {"ZFB-2", "Eq. (6): bottom-right entry of f_LSA(E) = ((w21^PV)^T, w22^PV) (E E^T/N) (W11^KQ; (w21^KQ)^T) x_q for arbitrary W^PV, W^KQ", false, &claims::zfb2},
-    {"DAI-1", "(W0 + sum_i e_i x'_i^T) x = W0 x + LinearAttn(E, X', x)", false, &claims::dai1},
-    {"DAI-2", "W_V [X'|X] (W_K [X'|X])^T q = (W_ZSL + dW_ICL) q", false, &claims::dai2},
-    {"DAI-4", "t = 1..8: m_t = eta (m_{t-1} + v_{t-1}), m_1 = 0, equals sum_{i<t} eta^(t-i) v_i", false, &claims::dai4},
-    {"VO-1b", "negative control: the opposite sign in W_V ([[0,0],[W0,+I]]) breaks VO-1", true, &claims::vo1b},
-    {"VO-2b", "negative control: reading the prediction as +(y-slot) (no sign flip) breaks VO-2", true, &claims::vo2b},
-    {"VO-3b", "negative control: the query among keys and values, K = 2, breaks VO-3", true, &claims::vo3b},
-    {"AHN-1b", "negative control: A not symmetric with the update w - A grad R (instead of A^T) breaks AHN-1, L = 1", true, &claims::ahn1b},
-    {"ZFB-1b", "negative control: G not symmetric breaks ZFB-1", true, &claims::zfb1b},
+    {"VO-1", "one layer", false, &claims::vo1},
+    {"VO-2", "one layer", false, &claims::vo2},
+    {"VO-3", "K = 1", false, &claims::vo3<1>},
+    {"VO-3", "K = 2", false, &claims::vo3<2>},
+    {"VO-3", "K = 3", false, &claims::vo3<3>},
+    {"VO-3", "K = 4", false, &claims::vo3<4>},
+    {"VO-4", "K = 1", false, &claims::vo4<1>},
+    {"VO-4", "K = 2", false, &claims::vo4<2>},
+    {"VO-4", "K = 3", false, &claims::vo4<3>},
+    {"VO-4", "K = 4", false, &claims::vo4<4>},
+    {"VO-5", "1 layer", false, &claims::vo5_layers<1>},
+    {"VO-5", "2 layers", false, &claims::vo5_layers<2>},
+    {"VO-9", "opaque feature map m", false, &claims::vo9},
+    {"AHN-1", "L = 1", false, &claims::ahn1<1>},
+    {"AHN-1", "L = 2", false, &claims::ahn1<2>},
+    {"AHN-1", "L = 3", false, &claims::ahn1<3>},
+    {"ZFB-1", "G symmetric, c != 0", false, &claims::zfb1},
+    {"ZFB-2", "arbitrary W^PV, W^KQ", false, &claims::zfb2},
+    {"DAI-1", "N earlier examples and the latest", false, &claims::dai1},
+    {"DAI-2", "relaxed linear attention", false, &claims::dai2},
+    {"DAI-4", "t = 1..8", false, &claims::dai4},
+    {"VO-1b", "+I in W_V, one layer", true, &claims::vo1b},
+    {"VO-2b", "read-out +(y-slot), one layer", true, &claims::vo2b},
+    {"VO-3b", "query among keys and values, K = 2", true, &claims::vo3b},
+    {"AHN-1b", "A not symmetric, update w - A grad R, L = 1", true, &claims::ahn1b},
+    {"ZFB-1b", "G not symmetric", true, &claims::zfb1b},
 };
 
 }  // namespace icgd::dimfree

@@ -3,7 +3,7 @@
 //   block.hpp        block matrices with exactly matching partitions
 //   matrix.hpp       typed front end: shapes as types (shape errors are compile errors)
 //   layers.hpp       the papers' layers and algorithms, written once
-//   claims.hpp       the claims of theory.md §E, as constexpr constructions + runtime registry
+//   claims.hpp       the claims of docs/papers/*.md ("Claim definitions"), as constexpr constructions + runtime registry
 //   print.hpp        normal forms as text (runtime)
 // docs/dimension_free.md explains the algebra and what it cannot prove.
 #pragma once

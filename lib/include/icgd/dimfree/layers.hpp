@@ -1,17 +1,18 @@
 // icgd/dimfree/layers.hpp — the papers' layers and algorithms, written once over symbolic
-// shapes. claims.hpp states each claim of theory.md §E with these functions; the tests compare
+// shapes. claims.hpp states each claim (docs/papers/*.md, "Claim definitions") with these functions; the tests compare
 // their normal forms with dense Eigen computations of the same layers.
 //
-// Token layout (DESIGN.md): rows are partitioned by the token's slots (x | y), columns by the
+// Token layout (docs/dimension_free.md): rows are partitioned by the token's slots (x | y), columns by the
 // token's role (context | query). "Which tokens are keys and values" is therefore an explicit
-// block-diagonal mask over the column partition (theory.md §G pitfall 3), never implicit.
+// block-diagonal mask over the column partition (docs/papers/von_oswald.md, "Conventions that bite"), never implicit.
 #pragma once
 
 #include "icgd/dimfree/matrix.hpp"
 
 namespace icgd::dimfree::layers {
 
-// --- attention (theory.md A.2, B.1 Eq. 3, D.1) -------------------------------------------------
+// --- attention (docs/papers/von_oswald.md, "The linear self-attention layer"; ZFB Eq. 3,
+// docs/papers/zhang_frei_bartlett.md, "The model"; docs/papers/ahn_mahankali.md, "Ahn et al. 2023")
 
 /// The update of one linear self-attention layer with merged weights,
 ///   scale · W_PV · E · M · Eᵀ · W_KQ · E,
@@ -49,7 +50,7 @@ constexpr auto tokens(const MX& X, const Mxq& xq, const MY& Y, const Myq& yq) {
   return vcat(hcat(X, xq), hcat(Y, yq));
 }
 
-// --- von Oswald et al. (theory.md A.3 – A.5) ---------------------------------------------------
+// --- von Oswald et al. (docs/papers/von_oswald.md, "Proposition 1", "Several layers and the damped recurrence", "GD++: curvature correction") ---------------------------------------------------
 
 /// Weights of one LSA head, in the paper's (unmerged) form.
 template <class T>
@@ -59,7 +60,7 @@ struct LsaWeights {
   [[nodiscard]] constexpr Matrix<T, T> W_KQ() const { return transpose(W_K) * W_Q; }
 };
 
-/// Proposition 1 (A.3): W_K = W_Q = [[I, 0], [0, 0]], W_V = [[0, 0], [W_0, −I]], P = (η/N) I.
+/// Proposition 1 (von_oswald.md, "Proposition 1"): W_K = W_Q = [[I, 0], [0, 0]], W_V = [[0, 0], [W_0, −I]], P = (η/N) I.
 /// `value_sign` = −1 is the paper; +1 is the "opposite sign in W_V" negative control.
 template <class Dx, class Dy>
 constexpr LsaWeights<dims<Dx, Dy>> prop1_weights(const Matrix<dims<Dy>, dims<Dx>>& W0,
@@ -71,7 +72,7 @@ constexpr LsaWeights<dims<Dx, Dy>> prop1_weights(const Matrix<dims<Dy>, dims<Dx>
   return LsaWeights<T>{kq, kq, W_V, (eta * inv_N) * identity<T>()};
 }
 
-/// GD++ (A.5 and §0 item 8): W_V = [[I, 0], [W_0, −I]], P = diag(−γ I_x, (η/N) I_y),
+/// GD++ (von_oswald.md, "GD++: curvature correction"): W_V = [[I, 0], [W_0, −I]], P = diag(−γ I_x, (η/N) I_y),
 /// W_K = W_Q = [[I, 0], [0, 0]].
 template <class Dx, class Dy>
 constexpr LsaWeights<dims<Dx, Dy>> gdpp_weights(const Matrix<dims<Dy>, dims<Dx>>& W0,
@@ -84,7 +85,7 @@ constexpr LsaWeights<dims<Dx, Dy>> gdpp_weights(const Matrix<dims<Dy>, dims<Dx>>
   return LsaWeights<T>{kq, kq, W_V, P};
 }
 
-/// One gradient step on L(W) = 1/(2N) Σ ||W x_i − y_i||² (A.1):
+/// One gradient step on L(W) = 1/(2N) Σ ||W x_i − y_i||² (von_oswald.md, "Setting and notation"):
 ///   W ← W − η (1/N) (W X − Y) Xᵀ.
 template <class Dy, class Dx, class Ctx>
 constexpr Matrix<dims<Dy>, dims<Dx>> gd_step(const Matrix<dims<Dy>, dims<Dx>>& W,
@@ -94,7 +95,7 @@ constexpr Matrix<dims<Dy>, dims<Dx>> gd_step(const Matrix<dims<Dy>, dims<Dx>>& W
   return W - (eta * inv_N) * ((W * X - Y) * transpose(X));
 }
 
-// --- Ahn et al. (theory.md D.1) ----------------------------------------------------------------
+// --- Ahn et al. (docs/papers/ahn_mahankali.md, "Ahn et al. 2023") ----------------------------------------------------------------
 
 /// P_ℓ = [[0, 0], [0, 1]], Q_ℓ = −[[A_ℓ, 0], [0, 0]].
 template <class D>
@@ -116,7 +117,7 @@ constexpr Matrix<dims<D>, dims<one>> preconditioned_gd_step(const Matrix<dims<D>
   return w - inv_n * (A * (X * (transpose(X) * w - transpose(Y))));
 }
 
-// --- Dai et al. (theory.md C.1, C.2, C.4) -------------------------------------------------------
+// --- Dai et al. (docs/papers/dai.md, "The dual form of a linear layer", "ICL as implicit finetuning", "Momentum-based attention") -------------------------------------------------------
 
 /// LinearAttn(V, K, q) = V Kᵀ q.
 template <class Dv, class Cols, class Dk, class Q>

@@ -13,7 +13,7 @@
 // dropped. Two expressions are therefore equal in this algebra iff their term lists are
 // identical, which is what `==` checks (structural equality).
 //
-// 1×1 handling (DESIGN.md, "The dimension-free engine: notes on the subtle parts"): after every
+// 1×1 handling (docs/dimension_free.md, "The normal form"): after every
 // product, a word is cut at each internal position where the dimension is the LITERAL 1; every
 // segment that starts and ends at dimension 1 is a 1×1 matrix, i.e. a scalar, and becomes an atom
 // (canonicalised as min(s, sᵀ)); what remains (at most the first segment, r×1, and the last,

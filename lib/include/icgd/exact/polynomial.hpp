@@ -142,7 +142,7 @@ class Polynomial {
   constexpr Polynomial(std::int64_t c) : Polynomial(Rational(c)) {}  // NOLINT
   constexpr Polynomial(Var v) { terms_.push_back({Monomial{v}, Rational(1)}); }  // NOLINT
 
-  // DESIGN.md compiler note (g++ 12): element-wise copies avoid a constexpr double-destruction
+  // docs/verification.md "Compiler notes" (g++ 12): element-wise copies avoid a constexpr double-destruction
   // bug seen when copying aggregates of objects that own constexpr allocations.
   constexpr Polynomial(const Polynomial& other) : terms_(other.terms_) {}
   constexpr Polynomial(Polynomial&& other) noexcept : terms_(std::move(other.terms_)) {}

@@ -1,6 +1,6 @@
 // icgd/exact/rational.hpp — exact rational numbers for compile-time proofs.
 //
-// Why not a floating-point type: the claims of theory.md §E are polynomial identities, and a
+// Why not a floating-point type: the exact claims (docs/papers/*.md, "Claim definitions") are polynomial identities, and a
 // proof must not depend on rounding. Why int64 with __int128 intermediates: enough headroom for
 // the instances we check, and every operation that would not fit is *detected*:
 //   - in constant evaluation a detected overflow executes `throw`, which is not a constant
@@ -27,7 +27,7 @@ struct rational_division_by_zero : std::domain_error {
 
 namespace detail {
 __extension__ typedef __int128 i128;  // __extension__: silences -Wpedantic
-// DESIGN.md compiler note: __int128 is not std::is_integral in strict C++20, so std::gcd and
+// docs/verification.md "Compiler notes": __int128 is not std::is_integral in strict C++20, so std::gcd and
 // std::abs do not accept it; these two are written for it.
 constexpr i128 abs128(i128 v) { return v < 0 ? -v : v; }
 constexpr i128 gcd128(i128 a, i128 b) {

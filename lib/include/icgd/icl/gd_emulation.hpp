@@ -1,7 +1,7 @@
-// icgd/icl/gd_emulation.hpp — the statements of VO-1 … VO-4 (theory.md §E) as comparisons of
+// icgd/icl/gd_emulation.hpp — the statements of VO-1 … VO-4 (docs/papers/von_oswald.md, "Claim definitions") as comparisons of
 // token matrices, written once over the scalar type.
 //
-// For K applications of the same LSA layer (damping λ) to the Prop. 1 tokens, theory.md A.3/A.4
+// For K applications of the same LSA layer (damping λ) to the Prop. 1 tokens, docs/papers/von_oswald.md, "Proposition 1", "Several layers and the damped recurrence"
 // predicts the token matrix
 //   context column i:  (x_i, y_i − (W_K − W_0) x_i)
 //   query column:      (x_q, −W_K x_q)
@@ -15,7 +15,7 @@
 
 namespace icgd::icl {
 
-/// E after `layers` applications of the same heads (weight sharing, theory.md A.4).
+/// E after `layers` applications of the same heads (weight sharing, docs/papers/von_oswald.md, "Several layers and the damped recurrence").
 template <Scalar T, int D, int Cols>
 constexpr Mat<T, D, Cols> apply_layers(Mat<T, D, Cols> E, const std::vector<LsaHead<T, D>>& heads,
                                        QueryInKeys mode, int layers,

@@ -1,10 +1,10 @@
 // icgd/icl/lsa.hpp — the linear self-attention layer (von Oswald et al. 2023, Eq. for LSA;
-// theory.md A.2):
+// docs/papers/von_oswald.md, "The linear self-attention layer"):
 //
 //   e_j ← e_j + λ Σ_h P_h W_{V,h} (Σ_{i∈KV} e_i e_iᵀ) W_{K,h}ᵀ W_{Q,h} e_j
 //
-// No softmax and no 1/N inside the layer: von Oswald puts the 1/N into P (theory.md §G item 2).
-// Which tokens serve as keys and values is an explicit argument (§G item 3): the reference code
+// No softmax and no 1/N inside the layer: von Oswald puts the 1/N into P (docs/papers/von_oswald.md, "Conventions that bite").
+// Which tokens serve as keys and values is an explicit argument (docs/papers/von_oswald.md, "Conventions that bite"): the reference code
 // excludes the query (`include_query=False`), ZFB includes it. Every token, the query included,
 // is updated.
 #pragma once
@@ -24,7 +24,7 @@ struct LsaHead {
 };
 
 /// Applies one LSA layer (sum over heads) with damping λ (E ← E + λ·LSA(E); λ = 1 is the plain
-/// layer, theory.md A.4). The query is the last column of E.
+/// layer, docs/papers/von_oswald.md, "Several layers and the damped recurrence"). The query is the last column of E.
 template <Scalar T, int D, int Cols>
 constexpr Mat<T, D, Cols> lsa_forward(const Mat<T, D, Cols>& E,
                                       const std::vector<LsaHead<T, D>>& heads, QueryInKeys mode,

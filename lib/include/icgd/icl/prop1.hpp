@@ -1,4 +1,4 @@
-// icgd/icl/prop1.hpp — von Oswald et al. 2023, Proposition 1 (Appendix A.1; theory.md A.3):
+// icgd/icl/prop1.hpp — von Oswald et al. 2023, Proposition 1 (Appendix A.1; docs/papers/von_oswald.md, "Proposition 1"):
 // the weights that make one LSA layer perform one GD step on the tokens' regression problem.
 //
 //   W_K = W_Q = [[I_Nx, 0], [0, 0]],   W_V = [[0, 0], [W_0, −I_Ny]],   P = (η/N) I_{Nx+Ny}
@@ -40,7 +40,7 @@ constexpr TokenMatrix<T, Nx, Ny, N> prop1_tokens(const RegressionInstance<T, Nx,
   return make_tokens(p.X, p.Y, p.xq, prop1_query_label(p.W0, p.xq));
 }
 
-/// The model's prediction: minus the query's y-slot (theory.md §G item 1).
+/// The model's prediction: minus the query's y-slot (docs/papers/von_oswald.md, "Conventions that bite").
 template <int Ny, Scalar T, int D, int Cols>
 constexpr Mat<T, Ny, 1> prop1_prediction(const Mat<T, D, Cols>& E, int nx, int ny) {
   return -y_slot<Ny>(E, nx, ny, E.cols() - 1);

@@ -1,6 +1,6 @@
 // icgd/icl/regression.hpp — the in-context linear regression problem and one GD step on it.
 //
-// von Oswald et al. 2023, §2 / theory.md A.1: context {(x_i, y_i)}_{i=1..N}, x_i ∈ R^Nx,
+// von Oswald et al. 2023, §2 / docs/papers/von_oswald.md, "Setting and notation": context {(x_i, y_i)}_{i=1..N}, x_i ∈ R^Nx,
 // y_i ∈ R^Ny, a query x_q, and the inner loss L(W) = 1/(2N) Σ_i ‖W x_i − y_i‖² with gradient
 // ∇L(W) = (1/N) Σ_i (W x_i − y_i) x_iᵀ = (1/N) (W X − Y) Xᵀ.
 #pragma once
@@ -23,7 +23,7 @@ struct RegressionInstance {
   [[nodiscard]] constexpr int n() const { return X.cols(); }
 };
 
-/// One gradient-descent step W − η ∇L(W) on L(W) = 1/(2N) Σ‖W x_i − y_i‖² (theory.md A.1).
+/// One gradient-descent step W − η ∇L(W) on L(W) = 1/(2N) Σ‖W x_i − y_i‖² (docs/papers/von_oswald.md, "Setting and notation").
 template <Scalar T, int Nx, int Ny, int N>
 constexpr Mat<T, Ny, Nx> gd_step(const Mat<T, Ny, Nx>& W, const Mat<T, Nx, N>& X,
                                  const Mat<T, Ny, N>& Y, const T& eta) {
@@ -31,7 +31,7 @@ constexpr Mat<T, Ny, Nx> gd_step(const Mat<T, Ny, Nx>& W, const Mat<T, Nx, N>& X
   return W - step * ((W * X - Y) * X.transpose());
 }
 
-/// K steps of gradient descent from W on the same data (theory.md A.4).
+/// K steps of gradient descent from W on the same data (docs/papers/von_oswald.md, "Several layers and the damped recurrence").
 template <Scalar T, int Nx, int Ny, int N>
 constexpr Mat<T, Ny, Nx> gd_steps(Mat<T, Ny, Nx> W, const Mat<T, Nx, N>& X,
                                   const Mat<T, Ny, N>& Y, const T& eta, int steps) {

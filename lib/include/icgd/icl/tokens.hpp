@@ -1,4 +1,4 @@
-// icgd/icl/tokens.hpp — the token matrix of von Oswald et al. 2023 (theory.md A.2).
+// icgd/icl/tokens.hpp — the token matrix of von Oswald et al. 2023 (docs/papers/von_oswald.md, "The linear self-attention layer").
 //
 // Token e_j = (x_j, y_j) ∈ R^{Nx+Ny}; the N context tokens are the first N columns and the
 // query token (x_q, y_q^init) is the last column. Rows: x-part first (Nx), then y-part (Ny).

@@ -1,5 +1,5 @@
 // icgd/io/progress.hpp — a progress bar on stderr for anything longer than a couple of seconds
-// (DESIGN.md "Output").
+// (docs/demos.md: run folders).
 //
 // On a terminal the bar is redrawn in place at most ~10 times a second. When stderr is not a
 // terminal (logs, ctest) it prints a plain line at every 10% instead, and only once the task has

@@ -1,6 +1,6 @@
 // icgd/io/run_directory.hpp — the output folder of one run (a demo, an evaluation).
 //
-// DESIGN.md "Output": every run writes its configuration, seed, version and results into its
+// Run folders (docs/demos.md): every run writes its configuration, seed, version and results into its
 // own folder, and nothing is written over a previous run's files unless the user asks (--force).
 // Every file is written atomically (to `<name>.tmp`, then renamed), so an interrupted run never
 // leaves a half-written JSON or CSV behind that a later tool would misread.

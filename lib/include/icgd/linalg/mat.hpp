@@ -65,7 +65,7 @@ class Mat {
   constexpr Mat() requires is_fixed : s_(R, C) { fill(scalar_traits<T>::zero()); }
   constexpr Mat(int rows, int cols) : s_(rows, cols) { fill(scalar_traits<T>::zero()); }
 
-  // DESIGN.md compiler note (g++ 12): copying a std::array of objects that own constexpr
+  // docs/verification.md "Compiler notes" (g++ 12): copying a std::array of objects that own constexpr
   // allocations (Polynomial) double-destroys them in constant evaluation. Copy element-wise.
   constexpr Mat(const Mat& other) : s_(other.rows(), other.cols()) {
     for (std::size_t k = 0; k < s_.data.size(); ++k) s_.data[k] = other.s_.data[k];

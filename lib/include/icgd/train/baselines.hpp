@@ -1,5 +1,5 @@
 // icgd/train/baselines.hpp — the algorithms trained transformers are compared with
-// (theory.md A.1, A.4, A.5, A.8): GD from W_0 = 0 with a line-searched learning rate, K-step
+// (docs/papers/von_oswald.md, "Setting and notation", "Several layers and the damped recurrence", "GD++: curvature correction", "Experiments and the numbers to hit"): GD from W_0 = 0 with a line-searched learning rate, K-step
 // GD, GD++ with fitted (γ, η), least squares and ridge. All work on a TaskBatch in double;
 // losses are 0.5 · mean over tasks of ‖ŷ − y_q‖² like the models'.
 #pragma once
@@ -28,7 +28,7 @@ Eigen::MatrixXd gd_predictions(const TaskBatch& tasks, double eta, int steps = 1
 double gd_loss(const TaskBatch& tasks, double eta, int steps = 1, int threads = 1);
 
 struct LineSearchConfig {
-  /// The reference grid: η ∈ [0.001, 25) in steps of 0.1 (S1 `scan_lrs`).
+  /// The reference grid: η ∈ [0.001, 25) in steps of 0.1 (reference `scan_lrs`).
   double lo = 0.001, hi = 25.0, step = 0.1;
   /// Golden-section refinement inside the best grid cell's neighbours.
   bool refine = true;
@@ -44,7 +44,7 @@ struct LineSearchResult {
 LineSearchResult line_search_gd(const TaskBatch& tasks, int steps = 1,
                                 const LineSearchConfig& config = {}, int threads = 1);
 
-/// GD++ (theory §0 item 8): per layer l, all inputs (context and query) move by
+/// GD++ (docs/papers/von_oswald.md, "GD++: curvature correction"): per layer l, all inputs (context and query) move by
 /// x ← (I − γ_l X Xᵀ) x, where X are the current context inputs, and the labels take a GD step
 /// y_j ← y_j − (η_l/N) Σ_i (y_i − W_0 x_i)·x_iᵀ x_j, with the query label starting at 0;
 /// ŷ = −(query label). Equals the constructed GD++ transformer (construct.hpp).

@@ -1,5 +1,5 @@
 // icgd/train/construct.hpp — constructed weights as models, so that trained and constructed
-// models run through the same code (theory.md A.3, A.4, A.5).
+// models run through the same code (docs/papers/von_oswald.md, "Proposition 1", "Several layers and the damped recurrence", "GD++: curvature correction").
 #pragma once
 
 #include "icgd/train/model.hpp"
@@ -11,14 +11,14 @@
 namespace icgd::train {
 
 /// Writes the Prop. 1 weights into attention layer slot `layer` of a one-head model with key
-/// size = token width = x_dim + y_dim (theory A.3):
+/// size = token width = x_dim + y_dim (docs/papers/von_oswald.md, "Proposition 1"):
 ///   W_K = W_Q = [[I, 0], [0, 0]],  W_V = [[0, 0], [W_0, −I]],  P = (η/N) I.
 /// `W0` is y_dim × x_dim (empty means zero). For a recurrent model `layer` must be 0.
 template <class T>
 void set_prop1_layer(Model<T>& model, int layer, double eta, int num_context,
                      const Eigen::MatrixXd& W0 = {});
 
-/// Writes the GD++ weights of theory §0 item 8 into attention layer `layer`:
+/// Writes the GD++ weights of docs/papers/von_oswald.md, "GD++: curvature correction" into attention layer `layer`:
 ///   W_K = W_Q = [[I, 0], [0, 0]],  W_V = [[I, 0], [W_0, −I]],  P = diag(−γ I_x, (η/N) I_y).
 template <class T>
 void set_gd_plus_plus_layer(Model<T>& model, int layer, double gamma, double eta, int num_context,
@@ -31,7 +31,7 @@ template <class T>
 Model<T> make_gd_model(int x_dim, int y_dim, int num_context, const std::vector<double>& etas,
                        bool recurrent = false, const Eigen::MatrixXd& W0 = {});
 
-/// A stack performing GD++ with per-layer (γ_l, η_l) (A.5).
+/// A stack performing GD++ with per-layer (γ_l, η_l) (von_oswald.md, "GD++: curvature correction").
 template <class T>
 Model<T> make_gd_plus_plus_model(int x_dim, int y_dim, int num_context,
                                  const std::vector<double>& gammas, const std::vector<double>& etas,

@@ -1,5 +1,5 @@
 // icgd/train/fast_lsa.hpp — the fast path for von Oswald et al.'s linear self-attention models
-// (theory.md A.2–A.4, A.8; design and measured speed in docs/performance.md).
+// (docs/papers/von_oswald.md, "The linear self-attention layer", "Proposition 1", "Several layers and the damped recurrence", "Experiments and the numbers to hit"; design and measured speed in docs/performance.md).
 //
 // The model is exactly the general engine's (model.hpp) for this configuration:
 //   tokens e_i = (x_i, y_i) ∈ R^{d+1}, query (x_q, 0), one head, no bias/LN/MLP,
@@ -39,10 +39,10 @@ struct FastLsaConfig {
   int num_layers = 1;    ///< K
   bool recurrent = false;  ///< one weight set applied K times (reference `deq`)
   int key_size = 0;        ///< 0: d + 1 (the paper's key size)
-  double damping = 1.0;    ///< λ in e ← e + λ·LSA(e) (theory A.4)
+  double damping = 1.0;    ///< λ in e ← e + λ·LSA(e) (docs/papers/von_oswald.md, "Several layers and the damped recurrence")
 
   /// Training tasks: x ~ U(−a, a)^d with a = input_half_width, w ~ weight_scale · N(0, I),
-  /// y = wᵀx, no noise. 0.5 is the reference code, 1.0 the paper's text (theory §0 item 6).
+  /// y = wᵀx, no noise. 0.5 is the reference code, 1.0 the paper's text (docs/papers/von_oswald.md, "Paper versus reference code").
   double input_half_width = 0.5;
   double weight_scale = 1.0;
 

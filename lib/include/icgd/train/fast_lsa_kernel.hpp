@@ -4,7 +4,7 @@
 //
 // Notation (docs/performance.md, "Backward pass"): per task, tokens E (N+1 tokens of width
 // D = d+1, the query last), context Gram matrix S = Σ_{i<N} e_i e_iᵀ, shared merged weights
-// M = W_Kᵀ W_Q and U = λ P W_V (D × D, broadcast to every lane). One layer (theory A.2):
+// M = W_Kᵀ W_Q and U = λ P W_V (D × D, broadcast to every lane). One layer (docs/papers/von_oswald.md, "The linear self-attention layer"):
 //   E' = E + T E,  T = U S M                      (every token, query included)
 // Backward from dE' (derivation: E' = E + U S M E, S symmetric):
 //   dT = Σ_j dE'_j e_jᵀ,  dE_j = dE'_j + Tᵀ dE'_j,

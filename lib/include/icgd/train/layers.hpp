@@ -24,13 +24,13 @@ template <class T>
 using InRef = Eigen::Ref<const LMat<std::type_identity_t<T>>>;
 
 // ---------------------------------------------------------------------------------------------
-// Self-attention (theory A.2). Heads h = 0..H−1 use rows [h·k, (h+1)·k) of W_Q, W_K, W_V and
+// Self-attention (docs/papers/von_oswald.md, "The linear self-attention layer"). Heads h = 0..H−1 use rows [h·k, (h+1)·k) of W_Q, W_K, W_V and
 // columns [h·k, (h+1)·k) of P:
 //   q_j = W_Q,h e_j,  K = W_K,h E_kv,  V = W_V,h E_kv,  E_kv = the first `num_kv` tokens,
 //   linear:  e_j ← Σ_h P_h V (Kᵀ q_j)                       (LSA, no 1/N: it lives in P)
 //   softmax: e_j ← Σ_h P_h V softmax(Kᵀ q_j / √k)           (reference attn.py)
 // The output is the update only (the model adds the residual). num_kv = L − 1 keeps the query
-// (last token) out of keys and values (von Oswald, theory §G item 3); num_kv = L includes it.
+// (last token) out of keys and values (von Oswald, docs/papers/von_oswald.md, "Conventions that bite"); num_kv = L includes it.
 // Shapes: W_Q, W_K, W_V: (H·k) × D;  P: D × (H·k).
 // `input` may hold several tasks side by side (seq_len columns each; seq_len = 0 means one
 // task): the projections are then single large matrix products and only the attention core

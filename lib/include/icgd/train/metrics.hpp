@@ -1,7 +1,7 @@
-// icgd/train/metrics.hpp — how trained and constructed models are compared (theory.md A.8):
+// icgd/train/metrics.hpp — how trained and constructed models are compared (docs/papers/von_oswald.md, "Experiments and the numbers to hit"):
 // loss, prediction difference, cosine and L2 difference of the exact sensitivities ∂ŷ/∂x_q,
 // interpolation of trained and constructed weights, out-of-distribution sweeps, and the copy
-// diagnostic of the classic-token experiment (A.7).
+// diagnostic of the classic-token experiment (von_oswald.md, "Proposition 3").
 #pragma once
 
 #include "icgd/train/model.hpp"
@@ -16,9 +16,9 @@ namespace icgd::train {
 
 struct AlignmentMetrics {
   double loss_a = 0, loss_b = 0;  ///< 0.5·MSE of each model on the batch
-  double pred_diff = 0;   ///< mean_b |ŷ_a − ŷ_b| (first output)                     (A.8 iv)
-  double sens_cos = 0;    ///< mean_b cos(∂ŷ_a/∂x_q, ∂ŷ_b/∂x_q), 1e−8 added to norms (A.8 ii)
-  double sens_l2 = 0;     ///< mean_b ‖∂ŷ_a/∂x_q − ∂ŷ_b/∂x_q‖₂                      (A.8 iii)
+  double pred_diff = 0;   ///< mean_b |ŷ_a − ŷ_b| (first output)                     (von_oswald.md, "Experiments and the numbers to hit", metric iv)
+  double sens_cos = 0;    ///< mean_b cos(∂ŷ_a/∂x_q, ∂ŷ_b/∂x_q), 1e−8 added to norms (von_oswald.md, "Experiments and the numbers to hit", metric ii)
+  double sens_l2 = 0;     ///< mean_b ‖∂ŷ_a/∂x_q − ∂ŷ_b/∂x_q‖₂                      (von_oswald.md, "Experiments and the numbers to hit", metric iii)
 };
 
 /// Compares two models on the same batch. The sensitivity is taken w.r.t. the query token's
@@ -27,7 +27,7 @@ template <class T>
 AlignmentMetrics compare_models(const Model<T>& a, const Model<T>& b, const Batch<T>& batch,
                                 int x_rows, int threads = 1);
 
-/// A.8 (v): for one-head models with key size = width, rescales the trained W_KQ = W_Kᵀ W_Q by
+/// Metric (v) of von_oswald.md, "Experiments and the numbers to hit": for one-head models with key size = width, rescales the trained W_KQ = W_Kᵀ W_Q by
 /// the mean of its top-left (x) diagonal block and W_PV = P W_V by the inverse (which leaves
 /// the trained function unchanged), then averages with the constructed products:
 ///   W_KQ = (1−t)·W_KQ_trained/s + t·W_KQ_constructed, same for W_PV with s·W_PV_trained.
@@ -42,8 +42,8 @@ enum class OodAxis {
   weight_scale,  ///< W ← α W
 };
 
-/// The reference code's sweep ranges (S1 `ood`): inputs α ∈ [0.5, 2] step 0.03, weights
-/// α ∈ [0.5, 5] step 0.1 (the paper's text uses [1, 5] for weights; theory §0 item 9).
+/// The reference code's sweep ranges (reference `ood`): inputs α ∈ [0.5, 2] step 0.03, weights
+/// α ∈ [0.5, 5] step 0.1 (the paper's text uses [1, 5] for weights; docs/papers/von_oswald.md, "Paper versus reference code").
 std::vector<double> default_ood_alphas(OodAxis axis);
 
 /// Task configuration with the axis scaled by alpha.
@@ -63,7 +63,7 @@ std::vector<double> ood_gd_losses(const TaskConfig& base, OodAxis axis,
                                   const std::vector<double>& alphas, double eta, int steps,
                                   int num_tasks, std::uint64_t seed, int threads = 1);
 
-/// Copy diagnostic (theory A.7, reference `analyse_copy`): for each token k < L − 2, the
+/// Copy diagnostic (docs/papers/von_oswald.md, "Proposition 3", reference `analyse_copy`): for each token k < L − 2, the
 /// gradient of Σ_c (state after layer 0)[c, k] w.r.t. the input tokens, averaged over tasks;
 /// its per-token norms give own = ‖·‖ at token k, next = at k + 1, other = mean over the
 /// remaining tokens (the reference folds k+1 into "other"; here it is excluded). Averaged

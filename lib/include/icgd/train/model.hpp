@@ -1,15 +1,15 @@
-// icgd/train/model.hpp — transformer stacks over token batches (theory.md A.2–A.7).
+// icgd/train/model.hpp — transformer stacks over token batches (docs/papers/von_oswald.md, "The linear self-attention layer", "Proposition 1", "Several layers and the damped recurrence", "GD++: curvature correction", "Proposition 2", "Proposition 3").
 //
 // Forward of one task (tokens E: width × L, query last), following the reference code
-// (S1 transformer.py):
+// (reference transformer.py):
 //   h = E                                   (or h = W_emb E + b_emb with an input embedding)
 //   h = h + MLP_in(h)                       (optional input MLP, sine experiment, A.6)
 //   for layer l = 0..num_layers−1 (shared weights when recurrent):
 //     a = LN1(h) if layer_norm and (recurrent or l > 0) else h
 //     h = h + λ · Attention_l(a)            (λ = damping; linear or softmax; query masked)
 //     if mlp_blocks: h = h + λ · MLP_l(LN2(h) or h)
-//   ŷ = readout_sign · (last y_dim entries of the query token h[:, L−1])    (A.3: sign −1)
-// Loss: 0.5 · mean over tasks of ‖ŷ − y‖² (the code's factor 0.5, theory §G item 5).
+//   ŷ = readout_sign · (last y_dim entries of the query token h[:, L−1])    (von_oswald.md, "Proposition 1": sign −1)
+// Loss: 0.5 · mean over tasks of ‖ŷ − y‖² (the code's factor 0.5, docs/papers/von_oswald.md, "Conventions that bite").
 //
 // Parameter names (all matrices, column vectors convention q = W_Q e; shapes in layers.hpp):
 //   embed.W, embed.b; input_mlp.W1, input_mlp.b1, input_mlp.W2, input_mlp.b2;
@@ -37,7 +37,7 @@ enum class AttentionParam {
   /// diag(I_x, 0), W_V = [[0, 0], [0, −I_y]], P = (η/N) I (the meta-learned "GD on the
   /// output head" control of the sine experiment; K-step GD with per-step η).
   gd,
-  /// GD++ (theory A.5 / §0 item 8): W_V = [[I, 0], [0, −I]], P = diag(−γ I_x, (η/N) I_y),
+  /// GD++ (docs/papers/von_oswald.md, "GD++: curvature correction"): W_V = [[I, 0], [0, −I]], P = diag(−γ I_x, (η/N) I_y),
   /// trained γ and η per layer.
   gd_plus_plus,
 };
@@ -63,8 +63,8 @@ struct ModelConfig {
   AttentionParam attention = AttentionParam::full;
   bool softmax = false;              ///< softmax attention in every layer
   bool first_layer_softmax = false;  ///< softmax in layer 0 only (classic tokens, A.7)
-  bool include_query_in_kv = false;  ///< von Oswald: false (theory §G item 3)
-  double damping = 1.0;              ///< λ in h ← h + λ·layer(h) (A.4)
+  bool include_query_in_kv = false;  ///< von Oswald: false (docs/papers/von_oswald.md, "Conventions that bite")
+  double damping = 1.0;              ///< λ in h ← h + λ·layer(h) (von_oswald.md, "Several layers and the damped recurrence")
 
   bool mlp_blocks = false;  ///< attention + MLP blocks (reference only_attention = false)
   int widening_factor = 4;  ///< MLP hidden = widening_factor · width
@@ -78,7 +78,7 @@ struct ModelConfig {
   bool input_mlp = false;
   int input_mlp_hidden = 160;
 
-  double readout_sign = -1.0;  ///< von Oswald reads ŷ = −(query y-slot) (theory §G item 1)
+  double readout_sign = -1.0;  ///< von Oswald reads ŷ = −(query y-slot) (docs/papers/von_oswald.md, "Conventions that bite")
 
   InitKind init = InitKind::variance_scaling;
   double init_scale = 0.002;  ///< reference: 0.002 / num_layers (see for_von_oswald)
@@ -141,7 +141,7 @@ class Model {
                   int threads = 1) const;
   static constexpr int kGradientBlock = 32;
 
-  /// Exact sensitivity ∂ŷ_0/∂(query token rows [0, rows)) by backpropagation (A.8 (ii)), for
+  /// Exact sensitivity ∂ŷ_0/∂(query token rows [0, rows)) by backpropagation (von_oswald.md, "Experiments and the numbers to hit", metric ii), for
   /// the first output component: rows × B.
   MatrixX<T> query_sensitivity(const TokenBatch<T>& tokens, int rows, int threads = 1) const;
 

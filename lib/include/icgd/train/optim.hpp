@@ -1,6 +1,6 @@
 // icgd/train/optim.hpp — Adam / AdamW with global-norm gradient clipping, as optax's
 // chain(clip_by_global_norm(c), adamw(lr, b1, b2, eps, weight_decay)) used by the reference
-// (S1 train.py). Works on flat buffers (params.hpp).
+// (reference train.py). Works on flat buffers (params.hpp).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -12,9 +12,9 @@
 namespace icgd::train {
 
 struct AdamConfig {
-  double learning_rate = 1e-3;  ///< paper: 1e-3 (5e-4 from 3 layers), theory §0 item 9
+  double learning_rate = 1e-3;  ///< paper: 1e-3 (5e-4 from 3 layers), docs/papers/von_oswald.md, "Paper versus reference code"
   double beta1 = 0.9;
-  /// The reference's config.b2 = 0.98 (S1 src/config.py, passed to optax.adamw for every
+  /// The reference's config.b2 = 0.98 (reference src/config.py, passed to optax.adamw for every
   /// experiment); optax's own default is 0.999.
   double beta2 = 0.98;
   double eps = 1e-8;  ///< optax's default: the reference does not pass its config.adam_eps here

@@ -1,4 +1,4 @@
-// icgd/train/oracle.hpp — the analytic optimum of one-step GD from W_0 = 0 (theory.md A.8,
+// icgd/train/oracle.hpp — the analytic optimum of one-step GD from W_0 = 0 (docs/papers/von_oswald.md, "Experiments and the numbers to hit",
 // claims VO-6/VO-7): for x with i.i.d. zero-mean symmetric coordinates (variance σ², fourth
 // moment m₄), w ~ N(0, I_d), y = wᵀx, the prediction ŷ = α x_qᵀ Ŝ w (Ŝ = (1/N) Σ x_i x_iᵀ,
 // α = η) has 0.5·risk(α) = 0.5 σ² (α² E tr Ŝ² − 2α d σ² + d), minimised at

@@ -1,4 +1,4 @@
-// icgd/train/tasks.hpp — in-context regression tasks (theory.md A.1, A.6; §0 items 6, 9).
+// icgd/train/tasks.hpp — in-context regression tasks (docs/papers/von_oswald.md, "Setting and notation", "Proposition 2", "Paper versus reference code").
 //
 // A task is a context {(x_i, y_i)}_{i=1..N} plus a query x_q with its target y_q. Tasks are
 // generated in double; token constructions (tokens.hpp) round them to the model's scalar type.
@@ -16,8 +16,8 @@
 namespace icgd::train {
 
 enum class TaskKind {
-  linear,  ///< y = W x (+ noise), W ~ weight_scale · N(0, I)   (theory A.1)
-  sine,    ///< y = A sin(x + φ), x scalar                        (theory A.6)
+  linear,  ///< y = W x (+ noise), W ~ weight_scale · N(0, I)   (docs/papers/von_oswald.md, "Setting and notation")
+  sine,    ///< y = A sin(x + φ), x scalar                        (docs/papers/von_oswald.md, "Proposition 2")
 };
 
 enum class InputLaw {
@@ -26,7 +26,7 @@ enum class InputLaw {
 };
 
 /// Everything that defines the task distribution. Defaults are the reference code's
-/// (von Oswald et al., S1 `config.py`): d = N = 10, x ~ U(−0.5, 0.5), w ~ N(0, I), no noise.
+/// (von Oswald et al., reference `config.py`): d = N = 10, x ~ U(−0.5, 0.5), w ~ N(0, I), no noise.
 struct TaskConfig {
   TaskKind kind = TaskKind::linear;
   int x_dim = 10;        ///< d (Nx); 1 for sine tasks
@@ -39,7 +39,7 @@ struct TaskConfig {
   /// Λ for InputLaw::gaussian (d × d, symmetric positive definite); empty means identity.
   Eigen::MatrixXd input_covariance;
 
-  /// Out-of-distribution scalings (A.8): x ← input_scale · x and W ← weight_scale · W.
+  /// Out-of-distribution scalings (von_oswald.md, "Experiments and the numbers to hit"): x ← input_scale · x and W ← weight_scale · W.
   double input_scale = 1.0;
   double weight_scale = 1.0;
 
@@ -50,7 +50,7 @@ struct TaskConfig {
   int num_distractors = 0;
 
   /// Sine tasks: A ~ U(amp_min, amp_max), φ ~ U(0, phase_max), x ~ U(−x_half, x_half).
-  /// Code: A ~ U(0.1, 0.5); paper text: U(0.1, 5) (theory §0 item 9).
+  /// Code: A ~ U(0.1, 0.5); paper text: U(0.1, 5) (docs/papers/von_oswald.md, "Paper versus reference code").
   double sine_amp_min = 0.1;
   double sine_amp_max = 0.5;
   double sine_phase_max = 3.14159265358979323846;

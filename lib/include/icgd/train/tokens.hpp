@@ -1,8 +1,8 @@
-// icgd/train/tokens.hpp — token constructions (theory.md A.2/A.3 and A.7).
+// icgd/train/tokens.hpp — token constructions (docs/papers/von_oswald.md, "The linear self-attention layer", "Proposition 1", "Proposition 3").
 //
 // A token batch stores B token matrices side by side: width × (B · seq_len), task b in the
 // column block [b·seq_len, (b+1)·seq_len), the query token last. Column vectors throughout
-// (math convention; Haiku stores transposes, theory §G item 4).
+// (math convention; Haiku stores transposes, docs/papers/von_oswald.md, "Conventions that bite").
 #pragma once
 
 #include "icgd/train/tasks.hpp"
@@ -33,7 +33,7 @@ enum class TokenKind {
   concatenated,
   /// e_{2i} = x_i, e_{2i+1} = (0, …, 0, y_i) (width x_dim, y in the last slot, y_dim = 1),
   /// query x_q last, sinusoidal positional encodings concatenated: width x_dim + pos_enc_size,
-  /// seq_len 2N + 1 (theory A.7; reference `create_reg_data_classic_token`).
+  /// seq_len 2N + 1 (docs/papers/von_oswald.md, "Proposition 3"; reference `create_reg_data_classic_token`).
   classic,
 };
 

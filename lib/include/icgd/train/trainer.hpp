@@ -37,7 +37,7 @@ struct TrainConfig {
   std::string checkpoint_path;  ///< empty: no checkpoints
   int checkpoint_every = 0;     ///< steps between checkpoints (0: only at the end, if a path is set)
 
-  /// The paper's setting for an L-layer LSA model on d = N = 10 linear regression (A.8):
+  /// The paper's setting for an L-layer LSA model on d = N = 10 linear regression (von_oswald.md, "Experiments and the numbers to hit"):
   /// batch 2048, Adam lr 1e-3 (5e-4 from 3 layers), clip 1e-3 (≤ 2 layers) else 10,
   /// init_scale 0.002 / L, 5000 steps (recurrent) or 50 000 (non-recurrent).
   static TrainConfig von_oswald(int num_layers, bool recurrent, TaskConfig task = {});

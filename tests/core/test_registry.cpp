@@ -1,0 +1,217 @@
+// The claim registry and the statuses `icgd verify` computes from evidence. This test binary links
+// the library but no proof unit, so it is also "a build without the proofs": every compile-time
+// row must say "not built" here, never "held".
+#include "icgd/claims/registry.hpp"
+#include "icgd/dimfree/claims.hpp"
+#include "icgd/icl/gd_claims.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+using namespace icgd::claims;
+namespace fs = std::filesystem;
+
+namespace {
+
+Claim claim(const std::string& id) {
+  const auto c = find_claim(id);
+  REQUIRE_MESSAGE(c.has_value(), id);
+  return *c;
+}
+
+bool lists(const Claim& c, Engine e) { return std::ranges::find(c.evidence.engines, e) != c.evidence.engines.end(); }
+
+/// A run folder holding one results.json (written by hand: the format demos/demo/framework.cpp writes).
+struct RunFolder {
+  fs::path root;
+  explicit RunFolder(const std::string& name) : root(fs::temp_directory_path() / ("icgd-registry-test-" + name)) {
+    fs::remove_all(root);
+    fs::create_directories(root);
+  }
+  ~RunFolder() { fs::remove_all(root); }
+  fs::path write(const std::string& sub, const std::string& json) const {
+    fs::create_directories(root / sub);
+    std::ofstream(root / sub / "results.json") << json;
+    return root / sub;
+  }
+};
+
+std::string results_json(const std::string& demo, bool quick, const std::string& checks) {
+  return R"({"demo": ")" + demo + R"(", "seed": 7, "quick": )" + (quick ? "true" : "false") +
+         R"(, "checks": [)" + checks + "]}";
+}
+std::string check_json(const std::string& id, const std::string& outcome) {
+  return R"({"id": ")" + id + R"(", "statement": "s", "measured": 0.5, "relation": "<", "threshold": 1,
+            "passed": )" + (outcome == "held" ? "true" : "false") + R"(, "enforced": true, "outcome": ")" + outcome + R"("})";
+}
+
+}  // namespace
+
+TEST_CASE("registry: every claim of the papers is declared once, with what it builds on") {
+  std::set<std::string> ids;
+  for (const auto& c : registry()) {
+    CHECK_MESSAGE(ids.insert(c.id).second, "duplicate id " << c.id);
+    CHECK_FALSE(c.statement.empty());
+    CHECK_FALSE(c.paper.empty());
+    CHECK_FALSE(c.location.empty());
+    CHECK(c.page.starts_with("docs/papers/"));
+  }
+  // The claims named in the mathematics, analytic and statistical ones included.
+  for (const char* id : {"VO-1", "VO-2", "VO-3", "VO-3b", "VO-4", "VO-5", "VO-5b", "VO-6", "VO-7", "VO-8", "VO-9",
+                         "VO-10", "VO-11", "VO-12", "VO-13", "AHN-1", "AHN-2", "ZFB-1", "ZFB-2", "ZFB-3", "ZFB-4",
+                         "ZFB-5", "ZFB-6", "ZFB-7", "ZFB-8", "ZFB-9", "MAH-1", "DAI-1", "DAI-2", "DAI-3", "DAI-4",
+                         "DAI-5", "DAI-6"})
+    CHECK_MESSAGE(ids.contains(id), "missing " << id);
+  for (const auto& c : registry())
+    for (const auto& dep : c.builds_on) CHECK_MESSAGE(ids.contains(dep), c.id << " builds on unknown " << dep);
+}
+
+TEST_CASE("registry: evidence slots point at engines that exist") {
+  std::set<std::string> dimfree_ids;
+  for (const auto& entry : icgd::dimfree::claim_registry) dimfree_ids.insert(std::string(entry.id));
+  for (const auto& c : registry()) {
+    INFO(c.id);
+    // A fixed-size engine listed means icl/gd_claims.hpp has the construction.
+    if (lists(c, Engine::runtime_symbolic) || lists(c, Engine::exact_rational) || lists(c, Engine::numeric_double))
+      CHECK(icgd::icl::gd_construction(c.id).has_value());
+    // The dimension-free engine listed means its table has the construction, and vice versa.
+    CHECK(lists(c, Engine::dimension_free) == dimfree_ids.contains(c.id));
+    // An exact claim proved somewhere lists its proof units; a statistical one has demo checks.
+    if (c.kind == Kind::statistical && !c.evidence.empty()) CHECK_FALSE(c.evidence.demo_checks.empty());
+    for (const auto& unit : c.evidence.proof_units) CHECK(unit.starts_with("proofs/"));
+  }
+  // Every construction of the dimension-free table is a claim, or the control of one.
+  for (const auto& id : dimfree_ids) {
+    bool known = find_claim(id).has_value();
+    for (const auto& c : registry()) known = known || (c.control && c.control->id == id);
+    CHECK_MESSAGE(known, id << " is in the dimension-free table but not in the registry");
+  }
+}
+
+TEST_CASE("statuses: a binary without proof receipts says 'not built', never 'held'") {
+  // This test binary links no proof unit: its book must be empty.
+  REQUIRE(proof_receipt_book().empty());
+  VerifyOptions o;
+  o.engines = {Engine::compile_time, Engine::compile_time_dimfree};
+  const auto reports = verify(o);
+  REQUIRE_FALSE(reports.empty());
+  for (const auto& r : reports) {
+    INFO(r.claim.id);
+    REQUIRE_FALSE(r.results.empty());
+    for (const auto& row : r.results) CHECK(row.status == Status::not_built);
+    CHECK(r.status() == Status::not_built);
+  }
+}
+
+TEST_CASE("statuses: compile-time rows come from receipts, unit by unit") {
+  const Claim vo1 = claim("VO-1");
+  std::vector<ProofReceipt> receipts;
+  for (const auto& unit : vo1.evidence.proof_units)
+    receipts.push_back({unit, "VO-1", unit.find("dimfree") != std::string::npos ? "every size" : "Nx=1", ProofOutcome::proved, "g++"});
+  auto rows = compile_time_rows(vo1, receipts);
+  REQUIRE(rows.size() == 2);  // fixed sizes and dimension-free
+  CHECK(rows[0].engine == Engine::compile_time);
+  CHECK(rows[1].engine == Engine::compile_time_dimfree);
+  for (const auto& row : rows) CHECK(row.status == Status::held);
+  CHECK(rows[0].detail.find("control VO-1b not asserted") != std::string::npos);
+
+  // One unit missing (a partial build): that row is not built, and says which unit.
+  auto partial = receipts;
+  partial.erase(partial.begin());
+  rows = compile_time_rows(vo1, partial);
+  CHECK(rows[0].status == Status::not_built);
+  CHECK(rows[0].detail.find(vo1.evidence.proof_units.front()) != std::string::npos);
+  CHECK(rows[1].status == Status::held);
+
+  // A receipt from a unit the registry does not name for the claim does not count.
+  std::vector<ProofReceipt> elsewhere{{"proofs/fixed/other.cpp", "VO-1", "Nx=9", ProofOutcome::proved, "g++"}};
+  for (const auto& row : compile_time_rows(vo1, elsewhere)) CHECK(row.status == Status::not_built);
+
+  // A unit that records the opposite outcome contradicts the registry: failed.
+  auto wrong = receipts;
+  wrong.back().outcome = ProofOutcome::refuted;
+  CHECK(compile_time_rows(vo1, wrong)[1].status == Status::failed);
+
+  // A negative control (VO-3b) is held only by a receipt that it was REFUTED.
+  const Claim vo3b = claim("VO-3b");
+  std::vector<ProofReceipt> proved_control;
+  for (const auto& unit : vo3b.evidence.proof_units) proved_control.push_back({unit, "VO-3b", "K=2", ProofOutcome::proved, "g++"});
+  for (const auto& row : compile_time_rows(vo3b, proved_control)) CHECK(row.status == Status::failed);
+  for (auto& r : proved_control) r.outcome = ProofOutcome::refuted;
+  for (const auto& row : compile_time_rows(vo3b, proved_control)) CHECK(row.status == Status::held);
+}
+
+TEST_CASE("statuses: a claim with no evidence is not checked, never held") {
+  VerifyOptions o;
+  o.claim_ids = {"ZFB-3", "DAI-6", "VO-5b"};
+  const auto reports = verify(o);
+  REQUIRE(reports.size() == 3);
+  for (const auto& r : reports) {
+    CHECK(r.results.empty());
+    CHECK(r.status() == Status::not_checked);
+    CHECK_FALSE(r.held());
+  }
+}
+
+TEST_CASE("statuses: statistical claims come from run folders") {
+  const Claim vo6 = claim("VO-6");
+  SUBCASE("no runs given: not run") {
+    const auto rows = demo_rows(vo6, {}, false);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].status == Status::not_run);
+  }
+  RunFolder folder("runs");
+  SUBCASE("a run with a failed check: did not hold, with the run it came from") {
+    folder.write("one", results_json("one-layer", false,
+                                     check_json("VO-6.loss-within-1pct.seed0", "held") + "," +
+                                         check_json("VO-6.loss-within-1pct.seed1", "did not hold") + "," +
+                                         check_json("VO-8.model-cos.seed0", "held")));
+    const auto runs = read_runs({folder.root});
+    REQUIRE(runs.size() == 1);
+    const auto rows = demo_rows(vo6, runs, true);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].status == Status::did_not_hold);
+    CHECK(rows[0].sizes.find("one-layer seed 7") != std::string::npos);
+    CHECK(rows[0].detail.find("1/2 checks held") != std::string::npos);
+    // VO-8's check in the same run held.
+    CHECK(demo_rows(claim("VO-8"), runs, true)[0].status == Status::held);
+    // A different demo's claim is not decided by this run.
+    CHECK(demo_rows(claim("VO-11"), runs, true)[0].status == Status::not_run);
+  }
+  SUBCASE("an inconclusive check, and a --quick run that decides nothing") {
+    folder.write("all/one-layer", results_json("one-layer", false, check_json("VO-6.a", "inconclusive")));
+    folder.write("all/quick", results_json("one-layer", true, check_json("VO-6.a", "held")));
+    const auto runs = read_runs({folder.root});
+    REQUIRE(runs.size() == 2);
+    const auto rows = demo_rows(vo6, runs, true);
+    REQUIRE(rows.size() == 2);
+    std::multiset<Status> statuses{rows[0].status, rows[1].status};
+    CHECK(statuses.count(Status::inconclusive) == 1);
+    CHECK(statuses.count(Status::not_run) == 1);
+  }
+  SUBCASE("bad run folders are refused with a reason") {
+    CHECK_THROWS_AS(read_runs({folder.root / "missing"}), invalid_request);
+    CHECK_THROWS_AS(read_runs({folder.root}), invalid_request);  // holds no results.json
+    folder.write("corrupt", "{\"demo\": \"one-layer\", \"checks\": [");
+    CHECK_THROWS_AS(read_runs({folder.root}), invalid_request);
+  }
+  SUBCASE("not a demo's results.json") {
+    folder.write("other", R"({"tool": "something else"})");
+    CHECK_THROWS_AS(read_runs({folder.root}), invalid_request);
+  }
+}
+
+TEST_CASE("statuses: a claim's status is its worst row") {
+  ClaimReport r{claim("VO-1"), {}};
+  CHECK(r.status() == Status::not_checked);
+  r.results.push_back({Engine::runtime_symbolic, "", Status::held, "", 0});
+  CHECK(r.status() == Status::held);
+  r.results.push_back({Engine::compile_time, "", Status::not_built, "", 0});
+  CHECK(r.status() == Status::not_built);
+  r.results.push_back({Engine::numeric_double, "", Status::failed, "", 0});
+  CHECK(r.status() == Status::failed);
+}
