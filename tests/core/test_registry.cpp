@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 using namespace icgd::claims;
@@ -214,4 +215,39 @@ TEST_CASE("statuses: a claim's status is its worst row") {
   CHECK(r.status() == Status::not_built);
   r.results.push_back({Engine::numeric_double, "", Status::failed, "", 0});
   CHECK(r.status() == Status::failed);
+}
+
+TEST_CASE("registry: every id is defined on its paper page, with the registry's kind") {
+  // The page (docs/papers/*.md, section "Claim definitions") states the mathematics; the registry
+  // says what icgd checks. A row per id whose kind cell starts with the registry's kind keeps
+  // the two from drifting apart (a renamed id, a claim added to one and not the other).
+  auto definitions = [](const std::string& page) {
+    std::ifstream in(std::string(ICGD_SOURCE_DIR) + "/" + page);
+    REQUIRE_MESSAGE(in.good(), page);
+    std::map<std::string, std::string> kinds;  // id -> kind cell
+    std::string line;
+    bool in_section = false;
+    while (std::getline(in, line)) {
+      if (line.starts_with("## ")) in_section = line == "## Claim definitions";
+      if (!in_section || !line.starts_with("| ")) continue;
+      std::vector<std::string> cells;
+      std::size_t at = 1;
+      for (auto next = line.find('|', at); next != std::string::npos; at = next + 1, next = line.find('|', at)) {
+        auto cell = line.substr(at, next - at);
+        cell.erase(0, cell.find_first_not_of(' '));
+        cell.erase(cell.find_last_not_of(' ') + 1);
+        cells.push_back(cell);
+      }
+      if (cells.size() >= 2) kinds[cells.front()] = cells.back();
+    }
+    return kinds;
+  };
+  for (const auto& c : registry()) {
+    INFO(c.id << " on " << c.page);
+    const auto kinds = definitions(c.page);
+    const auto it = kinds.find(c.id);
+    REQUIRE_MESSAGE(it != kinds.end(), c.id << " is not defined in the \"Claim definitions\" of " << c.page);
+    CHECK_MESSAGE(it->second.starts_with(to_string(c.kind)), c.id << ": the page says '" << it->second << "'");
+    if (c.control) CHECK_MESSAGE(kinds.contains(c.control->id), "control " << c.control->id << " is not defined on " << c.page);
+  }
 }
