@@ -1,4 +1,4 @@
-// Fuzz test of the dimension-free engine (issue 3): thousands of random expressions (products,
+// Fuzz test of the dimension-free engine (docs/dimension_free.md, "Trusting the checker"): thousands of random expressions (products,
 // sums, transposes, scalars and inverses, 1×1 and symmetric symbols, 1×1 expressions used as
 // scalars) are built twice — as normal forms by the engine and as dense Eigen matrices directly
 // from the expression tree — and must agree at several concrete sizes. Then the properties that
@@ -240,7 +240,7 @@ TEST_CASE("dimfree fuzz: canonical form does not depend on bracketing, order or 
     for (int i = k - 2; i >= 0; --i) reversed = reversed * f[static_cast<std::size_t>(i)].transpose();
     REQUIRE(left.transpose() == reversed);
     REQUIRE(left.transpose().transpose() == left);
-    // A 1×1 expression equals its transpose (the property DESIGN.md warns about).
+    // A 1×1 expression equals its transpose (the property docs/dimension_free.md, "1×1 quantities", warns about).
     if (d.front()->is_one && d.back()->is_one) REQUIRE(left == left.transpose());
   }
 }
