@@ -1,6 +1,8 @@
-// Trust the checker, not just the proofs (issue 3): every claim's normal forms, evaluated with
-// random integer matrices at several concrete sizes, must equal a dense Eigen computation of the
-// same layers written here independently of the symbolic construction; positive claims must
+// Trust the checker, not just the proofs: every claim's normal forms, evaluated with random
+// integer matrices at several concrete sizes, must equal a dense computation of the same layers
+// by the library's LSA layer (icgd::icl::lsa_forward, lib/include/icgd/icl/lsa.hpp — the layer
+// the fixed-size proofs and `icgd verify` use), with the weights written out here from the
+// papers (docs/papers/*.md) independently of the symbolic construction; positive claims must
 // then hold numerically and every negative control must be numerically FALSE (a differing
 // normal form alone does not prove that a claim is false).
 #include <doctest/doctest.h>
@@ -13,6 +15,7 @@
 
 #include "dense_eval.hpp"
 #include "icgd/dimfree/claims.hpp"
+#include "icgd/icl/lsa.hpp"
 
 namespace {
 
@@ -55,6 +58,35 @@ Dense hstack(const Dense& A, const Dense& B) {
   return r;
 }
 
+// --- the library's layer on dense matrices ------------------------------------------------------
+
+using icgd::icl::QueryInKeys;
+using LibraryMat = icgd::Mat<double, icgd::Dynamic, icgd::Dynamic>;
+
+LibraryMat to_library(const Dense& m) {
+  LibraryMat r(static_cast<int>(m.rows()), static_cast<int>(m.cols()));
+  for (int i = 0; i < r.rows(); ++i)
+    for (int j = 0; j < r.cols(); ++j) r(i, j) = m(i, j);
+  return r;
+}
+Dense from_library(const LibraryMat& m) {
+  Dense r(m.rows(), m.cols());
+  for (int i = 0; i < m.rows(); ++i)
+    for (int j = 0; j < m.cols(); ++j) r(i, j) = m(i, j);
+  return r;
+}
+
+/// E + λ P W_V E_kv E_kvᵀ W_Kᵀ W_Q E, computed by icgd::icl::lsa_forward (one head). `mode` says
+/// whether the query (last column) is among the keys/values E_kv. Every dense reference below
+/// goes through this one call, so a bug in the library's layer shows up here as a normal form
+/// that no longer matches.
+Dense library_layer(const Dense& E, const Dense& WK, const Dense& WQ, const Dense& WV, const Dense& P,
+                    QueryInKeys mode, double lambda = 1.0) {
+  const std::vector<icgd::icl::LsaHead<double, icgd::Dynamic>> heads{
+      {to_library(WK), to_library(WQ), to_library(WV), to_library(P)}};
+  return from_library(icgd::icl::lsa_forward(to_library(E), heads, mode, lambda));
+}
+
 /// Dense reference sides of a claim for one valuation.
 struct DenseSides {
   Dense lhs, rhs;
@@ -85,12 +117,6 @@ struct VoDense {
     return blocks(Xc, xqc, Yc, yqc);
   }
   [[nodiscard]] Dense E0() const { return tokens(X, xq, Y, -W0 * xq); }
-  /// E + λ P W_V E_kv E_kvᵀ W_Kᵀ W_Q E, keys/values = context (or all tokens).
-  [[nodiscard]] Dense layer(const Dense& E, const Dense& WK, const Dense& WQ, const Dense& WV,
-                            const Dense& P, bool query_in_keys, double lambda) const {
-    const Dense KV = query_in_keys ? E : Dense(E.leftCols(N));
-    return E + lambda * P * WV * KV * KV.transpose() * WK.transpose() * WQ * E;
-  }
   [[nodiscard]] Dense WKQ() const { return blocks(I(Nx), Z(Nx, Ny), Z(Ny, Nx), Z(Ny, Ny)); }
   [[nodiscard]] Dense WV_prop1(double sign) const { return blocks(Z(Nx, Nx), Z(Nx, Ny), W0, sign * I(Ny)); }
   [[nodiscard]] Dense P_prop1() const { return eta * invN * I(Nx + Ny); }
@@ -99,13 +125,13 @@ struct VoDense {
 
 DenseSides vo1_dense(Valuation& v, double value_sign) {
   const VoDense d(v);
-  const Dense E1 = d.layer(d.E0(), d.WKQ(), d.WKQ(), d.WV_prop1(value_sign), d.P_prop1(), false, 1.0);
+  const Dense E1 = library_layer(d.E0(), d.WKQ(), d.WKQ(), d.WV_prop1(value_sign), d.P_prop1(), QueryInKeys::excluded);
   const Dense dW = d.gd(d.W0, d.eta) - d.W0;
   return {E1.leftCols(d.N), vstack(d.X, d.Y - dW * d.X)};
 }
 DenseSides vo2_dense(Valuation& v, double readout_sign) {
   const VoDense d(v);
-  const Dense E1 = d.layer(d.E0(), d.WKQ(), d.WKQ(), d.WV_prop1(-1), d.P_prop1(), false, 1.0);
+  const Dense E1 = library_layer(d.E0(), d.WKQ(), d.WKQ(), d.WV_prop1(-1), d.P_prop1(), QueryInKeys::excluded);
   const Dense query = E1.rightCols(1);
   return {vstack(query.topRows(d.Nx), readout_sign * query.bottomRows(d.Ny)),
           vstack(d.xq, d.gd(d.W0, d.eta) * d.xq)};
@@ -116,7 +142,8 @@ DenseSides vo_stack_dense(Valuation& v, int K, bool damped, bool query_in_keys) 
   Dense E = d.E0();
   Dense W = d.W0;
   for (int k = 0; k < K; ++k) {
-    E = d.layer(E, d.WKQ(), d.WKQ(), d.WV_prop1(-1), d.P_prop1(), query_in_keys, lambda);
+    E = library_layer(E, d.WKQ(), d.WKQ(), d.WV_prop1(-1), d.P_prop1(),
+                      query_in_keys ? QueryInKeys::included : QueryInKeys::excluded, lambda);
     W = d.gd(W, lambda * d.eta);
   }
   return {E, d.tokens(d.X, d.xq, d.Y - (W - d.W0) * d.X, -W * d.xq)};
@@ -131,7 +158,7 @@ DenseSides vo5_dense(Valuation& v, int L) {
   Dense E = d.E0();
   Dense X = d.X, xq = d.xq, Y = d.Y, yq = -d.W0 * d.xq;
   for (int l = 0; l < L; ++l) {
-    E = d.layer(E, d.WKQ(), d.WKQ(), WV, P, false, 1.0);
+    E = library_layer(E, d.WKQ(), d.WKQ(), WV, P, QueryInKeys::excluded);
     // GD++ in words: y-slots get a GD step on the current inputs, x-slots are multiplied by
     // H = I − γ X Xᵀ (query included).
     const Dense H = I(d.Nx) - gamma * X * X.transpose();
@@ -144,7 +171,7 @@ DenseSides vo5_dense(Valuation& v, int L) {
   return {E, d.tokens(X, xq, Y, yq)};
 }
 DenseSides vo9_dense(Valuation& v) {
-  const int Dm = v.size("Dm"), Ny = v.size("Ny"), N = v.size("N");
+  const int Dm = v.size("Dm"), Ny = v.size("Ny");
   const Dense& F = mat<"m(X)", c::Dm, c::N>(v);
   const Dense& fq = mat<"m(x_q)", c::Dm, one>(v);
   const Dense& Y = mat<"Y", c::Ny, c::N>(v);
@@ -152,15 +179,14 @@ DenseSides vo9_dense(Valuation& v) {
   const Dense E = blocks(F, fq, Y, Z(Ny, 1));
   const Dense WKQ = blocks(I(Dm), Z(Dm, Ny), Z(Ny, Dm), Z(Ny, Ny));
   const Dense WV = blocks(Z(Dm, Dm), Z(Dm, Ny), Z(Ny, Dm), -I(Ny));
-  const Dense EC = E.leftCols(N);
-  const Dense E1 = E + eta * invN * WV * EC * EC.transpose() * WKQ.transpose() * WKQ * E;
+  const Dense E1 = library_layer(E, WKQ, WKQ, WV, eta * invN * I(Dm + Ny), QueryInKeys::excluded);
   return {-E1.bottomRightCorner(Ny, 1), eta * invN * Y * (F.transpose() * fq)};
 }
 
 // --- Ahn, ZFB, Dai (dense) ---------------------------------------------------------------------
 
 DenseSides ahn_dense(Valuation& v, int L, bool symmetric) {
-  const int d = v.size("d"), n = v.size("n");
+  const int d = v.size("d");
   const Dense& X = mat<"X", c::d, c::n>(v);
   const Dense& Y = mat<"y", one, c::n>(v);
   const Dense& xq = mat<"x_q", c::d, one>(v);
@@ -168,15 +194,14 @@ DenseSides ahn_dense(Valuation& v, int L, bool symmetric) {
   Dense Zm = blocks(X, xq, Y, Z(1, 1));
   Dense P = Z(d + 1, d + 1);
   P(d, d) = 1.0;
-  Dense M = I(n + 1);
-  M(n, n) = 0.0;  // Ahn's mask diag(I_n, 0)
   Dense w = Z(d, 1);
   for (int l = 1; l <= L; ++l) {
     const Dense& A = symmetric ? v.matrix(indexed_symbol_info<"A", c::d, c::d, true>(static_cast<std::size_t>(l)))
                                : v.matrix(indexed_symbol_info<"A", c::d, c::d, false>(static_cast<std::size_t>(l)));
     Dense Q = Z(d + 1, d + 1);
     Q.topLeftCorner(d, d) = -A;
-    Zm = Zm + invn * P * Zm * M * Zm.transpose() * Q * Zm;
+    // Z + (1/n) P Z M Zᵀ Q Z with Ahn's mask M = diag(I_n, 0): the query is no key/value.
+    Zm = library_layer(Zm, I(d + 1), Q, I(d + 1), invn * P, QueryInKeys::excluded);
     w = w - A * (invn * X * (X.transpose() * w - Y.transpose()));
   }
   return {Zm, blocks(X, xq, Y - w.transpose() * X, -w.transpose() * xq)};
@@ -194,7 +219,7 @@ DenseSides zfb1_dense(Valuation& v, bool symmetric) {
   WKQ.topLeftCorner(d, d) = cc * G;
   Dense WPV = Z(d + 1, d + 1);
   WPV(d, d) = 1.0 / cc;
-  const Dense f = E + invM * WPV * E * E.transpose() * WKQ * E;  // query column included
+  const Dense f = library_layer(E, I(d + 1), WKQ, WPV, invM * I(d + 1), QueryInKeys::included);
   return {f.bottomRightCorner(1, 1), xq.transpose() * G * (invM * X * X.transpose()) * w};
 }
 
@@ -208,7 +233,8 @@ DenseSides zfb2_dense(Valuation& v) {
   const Dense WKQ = blocks(mat<"W11^KQ", c::d, c::d>(v), mat<"w12^KQ", c::d, one>(v),
                            mat<"w21^KQ", c::d, one>(v).transpose(), mat<"w22^KQ", one, one>(v));
   const Dense E = blocks(X, xq, Y, Z(1, 1));
-  const Dense f = E + invN * WPV * E * E.transpose() * WKQ * E;
+  const int width = static_cast<int>(E.rows());
+  const Dense f = library_layer(E, I(width), WKQ, WPV, invN * I(width), QueryInKeys::included);
   const Dense row = hstack(mat<"w21^PV", c::d, one>(v).transpose(), mat<"w22^PV", one, one>(v));
   const Dense col = vstack(mat<"W11^KQ", c::d, c::d>(v), mat<"w21^KQ", c::d, one>(v).transpose());
   return {f.bottomRightCorner(1, 1), invN * row * (E * E.transpose()) * col * xq};
