@@ -8,8 +8,11 @@
 // process CPU time of each repetition is recorded too: cpu/wall well below the thread count
 // means the run did not have the cores to itself.
 #include "command.hpp"
+#include "options.hpp"
+#include "icgd/io/run_directory.hpp"
 
 #include "icgd/train/fast_lsa.hpp"
+#include "icgd/train/parallel.hpp"
 #include "icgd/train/model.hpp"
 #include "icgd/train/trainer.hpp"
 
@@ -99,7 +102,7 @@ Measurement measure(const BenchConfig& bc, const BenchArgs& a) {
   train::TrainConfig tc = train::TrainConfig::von_oswald(bc.layers, bc.recurrent, task);
   tc.batch_size = a.batch;
   tc.seed = a.seed;
-  tc.threads = a.threads;
+  tc.threads = resolve_thread_count(a.threads);
   tc.finalize();
   const train::FastLsaConfig fast = train::FastLsaConfig::from_train_config(tc);
   // The general engine's initialisation (Haiku VarianceScaling, init_scale 0.002 / K).
@@ -153,7 +156,7 @@ void run_bench(const BenchArgs& a) {
              a.batch, -a.input_range, a.input_range);
   fmt::print("library: {}\n", train::fast_lsa_build_info());
   fmt::print("hardware threads: {}; load average before: {}\n",
-             std::thread::hardware_concurrency(), load_before);
+             train::resolve_threads(0), load_before);
 
   std::vector<Measurement> results;
   for (const auto& c : selected) {
@@ -183,7 +186,7 @@ void run_bench(const BenchArgs& a) {
     j["tool"] = "icgd bench";
     j["version"] = ICGD_VERSION;
     j["library"] = train::fast_lsa_build_info();
-    j["hardware_threads"] = std::thread::hardware_concurrency();
+    j["hardware_threads"] = train::resolve_threads(0);
     j["load_average_before"] = load_before;
     j["load_average_after"] = load_after;
     j["batch"] = a.batch;
@@ -212,9 +215,11 @@ void run_bench(const BenchArgs& a) {
       }
       j["results"].push_back(r);
     }
-    std::ofstream out(a.json_path);
-    if (!out) throw InputError("bench: cannot write " + a.json_path);
-    out << j.dump(2) << "\n";
+    try {
+      io::write_file_atomically(a.json_path, j.dump(2) + "\n");
+    } catch (const std::exception& e) {
+      throw InputError(fmt::format("bench: cannot write --json file: {}", e.what()));
+    }
     fmt::print("wrote {}\n", a.json_path);
   }
   if (a.check && !all_met) set_exit_status(1);
@@ -228,18 +233,19 @@ RegisterCommand reg{"bench", 90, [](CLI::App& root) {
                   "Configurations to run: 1-layer-float, 1-layer-double, 3-recurrent-float, "
                   "3-recurrent-double (default: all)");
   sub->add_option("--steps", args->steps, "Timed steps per repetition (default: 1000 for one "
-                                          "layer, 100/50 for three)");
-  sub->add_option("--repeats", args->repeats, "Repetitions; the median is reported")->capture_default_str();
-  sub->add_option("--warmup", args->warmup, "Untimed steps first (default: steps / 5)");
-  sub->add_option("--threads", args->threads, "Threads (default: all hardware threads)");
-  sub->add_option("--batch", args->batch, "Tasks per step")->capture_default_str();
+                                          "layer, 100/50 for three)")
+      ->check(Integer(0, 1000000));
+  sub->add_option("--repeats", args->repeats, "Repetitions; the median is reported")->capture_default_str()->check(Integer(1, 1000));
+  sub->add_option("--warmup", args->warmup, "Untimed steps first (default: steps / 5)")->check(Integer(0, 1000000));
+  sub->add_option("--threads", args->threads, "Threads (0, the default: all hardware threads; more are capped)")->check(Integer(0, limits::threads));
+  sub->add_option("--batch", args->batch, "Tasks per step")->capture_default_str()->check(Integer(1, limits::batch));
   sub->add_option("--input-range", args->input_range,
-                  "a in x ~ U(-a, a): 0.5 (reference code) or 1 (paper text)")
-      ->capture_default_str();
-  sub->add_option("--seed", args->seed, "Seed")->capture_default_str();
+                  "a in x ~ U(-a, a): 0.5 (reference code) or 1 (paper text); a in (0, 1e6]")
+      ->capture_default_str()->check(Real({0, 1e6, true}));
+  sub->add_option("--seed", args->seed, "Seed")->capture_default_str()->check(Unsigned());
   sub->add_flag("--quick", args->quick, "A few steps only (smoke test, not a measurement)");
   sub->add_flag("--check", args->check, "Exit with status 1 when a target is missed");
-  sub->add_option("--json", args->json_path, "Also write the results to this JSON file");
+  sub->add_option("--json", args->json_path, "Also write the results to this JSON file (atomically)")->check(NonEmpty);
   sub->callback([args] { run_bench(*args); });
 }};
 

@@ -3,12 +3,14 @@
 
 #include "icgd/claims/registry.hpp"
 #include "icgd/io/run_directory.hpp"
+#include "options.hpp"
 
 #include <fmt/core.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 
 namespace icgd::cli {
@@ -205,6 +207,15 @@ void print_receipts() {
 }
 
 void run_verify(VerifyArgs& a) {
+  if (!a.json_path.empty()) {
+    // Checked before anything runs: a result that cannot be written is bad input, not a failure.
+    namespace fs = std::filesystem;
+    const fs::path json(a.json_path);
+    const fs::path parent = json.has_parent_path() ? json.parent_path() : fs::path(".");
+    if (fs::is_directory(json)) throw InputError(fmt::format("--json '{}' is a folder", a.json_path));
+    if (!fs::is_directory(parent))
+      throw InputError(fmt::format("--json '{}': the folder '{}' does not exist", a.json_path, parent.string()));
+  }
   for (const auto& name : a.engines) a.options.engines.push_back(engine_names.at(name));
   for (const auto& run : a.runs) {
     if (run.empty()) throw InputError("--runs needs a folder (got an empty string)");
@@ -274,26 +285,29 @@ void run_verify(VerifyArgs& a) {
 RegisterCommand reg{"verify", 10, [](CLI::App& root) {
   auto args = std::make_shared<VerifyArgs>();
   auto& o = args->options;
+  // Sizes: 1..4096 for the symbolic/exact engines (their own cost limits apply on top), up to
+  // 16384 for the numeric one; the engines refuse what they cannot do in reasonable time.
+  const CLI::Validator size = Integer(1, 4096), numeric_size = Integer(1, 16384);
   auto* sub = root.add_subcommand(
       "verify",
       "Check every claim in the registry: compile-time proofs (sizes listed), runtime symbolic "
       "and exact rational checks at the sizes below, Eigen double at large sizes. Exit status 0 "
       "only if everything asked for held (1: an exact check failed; 2: bad input or an engine limit; "
       "3: a demo check did not hold; 4: one was inconclusive; 5: evidence missing, e.g. proofs not built).");
-  sub->add_option("--nx", o.nx, "input dimension for the single-layer symbolic/exact checks")->capture_default_str();
-  sub->add_option("--ny", o.ny, "label dimension for the single-layer checks")->capture_default_str();
-  sub->add_option("--n", o.n, "context size for the single-layer checks")->capture_default_str();
-  sub->add_option("--stack-nx", o.stack_nx, "input dimension for the K-layer checks")->capture_default_str();
-  sub->add_option("--stack-ny", o.stack_ny, "label dimension for the K-layer checks")->capture_default_str();
-  sub->add_option("--stack-n", o.stack_n, "context size for the K-layer checks")->capture_default_str();
-  sub->add_option("--layers,-K", o.layers, "K, the number of shared layers (VO-3, VO-4)")->capture_default_str();
-  sub->add_option("--numeric-nx", o.numeric_nx, "input dimension for the Eigen double check")->capture_default_str();
-  sub->add_option("--numeric-ny", o.numeric_ny, "label dimension for the Eigen double check")->capture_default_str();
-  sub->add_option("--numeric-n", o.numeric_n, "context size for the Eigen double check")->capture_default_str();
-  sub->add_option("--instances", o.rational_instances, "random rational instances per claim")->capture_default_str();
-  sub->add_option("--seed", o.seed, "seed of the random instances")->capture_default_str();
-  sub->add_option("--tolerance", o.relative_error_bound, "relative error bound of the double check")->capture_default_str();
-  sub->add_option("--claim", o.claim_ids, "check only this claim id (repeatable), e.g. VO-1");
+  sub->add_option("--nx", o.nx, "input dimension for the single-layer symbolic/exact checks")->capture_default_str()->check(size);
+  sub->add_option("--ny", o.ny, "label dimension for the single-layer checks")->capture_default_str()->check(size);
+  sub->add_option("--n", o.n, "context size for the single-layer checks")->capture_default_str()->check(size);
+  sub->add_option("--stack-nx", o.stack_nx, "input dimension for the K-layer checks")->capture_default_str()->check(size);
+  sub->add_option("--stack-ny", o.stack_ny, "label dimension for the K-layer checks")->capture_default_str()->check(size);
+  sub->add_option("--stack-n", o.stack_n, "context size for the K-layer checks")->capture_default_str()->check(size);
+  sub->add_option("--layers,-K", o.layers, "K, the number of shared layers (VO-3, VO-4)")->capture_default_str()->check(Integer(1, 4));
+  sub->add_option("--numeric-nx", o.numeric_nx, "input dimension for the Eigen double check")->capture_default_str()->check(numeric_size);
+  sub->add_option("--numeric-ny", o.numeric_ny, "label dimension for the Eigen double check")->capture_default_str()->check(numeric_size);
+  sub->add_option("--numeric-n", o.numeric_n, "context size for the Eigen double check")->capture_default_str()->check(numeric_size);
+  sub->add_option("--instances", o.rational_instances, "random rational instances per claim")->capture_default_str()->check(Integer(1, 1000));
+  sub->add_option("--seed", o.seed, "seed of the random instances")->capture_default_str()->check(Unsigned());
+  sub->add_option("--tolerance", o.relative_error_bound, "relative error bound of the double check")->capture_default_str()->check(Real({0, 0.1, true}));
+  sub->add_option("--claim", o.claim_ids, "check only this claim id (repeatable), e.g. VO-1")->check(NonEmpty);
   sub->add_option("--engine", args->engines, "run only this engine (repeatable)")
       ->check(CLI::IsMember([] {
         std::vector<std::string> names;
@@ -302,14 +316,16 @@ RegisterCommand reg{"verify", 10, [](CLI::App& root) {
       }()));
   sub->add_option("--runs", args->runs,
                   "demo run folders (or folders of them, e.g. `icgd demo all --out DIR`) whose "
-                  "results.json decide the statistical claims (repeatable); without it they say \"not run\"");
-  sub->add_option("--json", args->json_path, "also write the results as JSON to this file (written atomically)");
+                  "results.json decide the statistical claims (repeatable); without it they say \"not run\"")
+      ->check(NonEmpty);
+  sub->add_option("--json", args->json_path, "also write the results as JSON to this file (written atomically)")->check(NonEmpty);
   sub->add_flag("--list", args->list_only, "list the claims (source, kind, control, evidence) and exit");
   sub->add_flag("--receipts", args->receipts_only,
                 "list the proof receipts compiled into this binary (what the compile-time rows rest on) and exit");
   sub->add_option("--explain", args->explain_id,
                   "print CLAIM's two sides as normal forms in each engine (fixed-size at the "
-                  "sizes above, and dimension-free), its control included, and where they differ");
+                  "sizes above, and dimension-free), its control included, and where they differ")
+      ->check(NonEmpty);
   sub->callback([args] { run_verify(*args); });
 }};
 

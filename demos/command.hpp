@@ -20,6 +20,12 @@ struct InputError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// A run stopped on request (SIGINT, SIGTERM): printed as one line `icgd: <what>`, exit `status`.
+struct StopRequested : std::runtime_error {
+  StopRequested(int status, const std::string& what) : std::runtime_error(what), status(status) {}
+  int status;
+};
+
 struct Command {
   std::string name;
   int order;  // position in `icgd --help`

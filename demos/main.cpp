@@ -1,11 +1,13 @@
 // The `icgd` command line: verify the papers' claims, run the demos, benchmark.
 #include "command.hpp"
+#include "interrupt.hpp"
 
 #include <fmt/core.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <new>
 
 namespace icgd::cli {
 std::vector<Command>& command_registry() {
@@ -21,6 +23,7 @@ int exit_status() { return g_exit_status; }
 
 int main(int argc, char** argv) {
   using namespace icgd::cli;
+  install_signal_handlers();
   CLI::App app{
       "icgd " ICGD_VERSION
       " — check the claims that transformers learn in context by gradient descent\n"
@@ -45,6 +48,15 @@ int main(int argc, char** argv) {
   } catch (const InputError& e) {
     fmt::print(stderr, "icgd: error: {}\n", e.what());
     return 2;
+  } catch (const StopRequested& e) {
+    fmt::print(stderr, "icgd: {}\n", e.what());
+    return e.status;
+  } catch (const Interrupted& e) {
+    fmt::print(stderr, "icgd: interrupted by {} {}; no result was written\n", signal_name(e.signal), e.what());
+    return 128 + e.signal;
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "icgd: failed: out of memory\n");
+    return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "icgd: failed: {}\n", e.what());
     return 1;

@@ -9,6 +9,7 @@
 // drops, and that this setup reaches about the loss of one GD step, not two.
 #include "demo/framework.hpp"
 #include "demo/support.hpp"
+#include "options.hpp"
 #include "icgd/io/csv.hpp"
 #include "icgd/io/table.hpp"
 
@@ -93,6 +94,9 @@ DemoResult run(DemoContext& ctx, const ClassicOptions& opt) {
   const int batch = quick ? std::min(opt.batch, 64) : opt.batch;
   const int copy_tasks = quick ? std::min(opt.copy_tasks, 32) : opt.copy_tasks;
   const std::uint64_t seed = ctx.options.seed;
+  require_task_memory(double(ctx.eval_tasks) * 2 + batch + (quick ? 1000 : 10000), opt.dim + opt.pos_enc_size, 2.0 * opt.context + 1,
+                      fmt::format("--dim {} --context {} with {} evaluation tasks and batch {}", opt.dim, opt.context,
+                                  ctx.eval_tasks, batch));
 
   train::TrainConfig cfg;
   cfg.task = task;
@@ -135,10 +139,17 @@ DemoResult run(DemoContext& ctx, const ClassicOptions& opt) {
                        "y_from_previous", "y_from_next"});
   nlohmann::json checkpoints = nlohmann::json::array();
   std::vector<std::pair<std::int64_t, double>> loss_curve;  // (step, evaluation loss)
-  train_with_progress<Scalar>(ctx, trainer, "classic-tokens", [&](std::int64_t step, double loss) {
+  train_with_progress<Scalar>(ctx, trainer, "classic-tokens", [&](EvalRecord& r) {
+    const std::int64_t step = r.step;
+    const double loss = r.eval_loss;
     loss_curve.emplace_back(step, loss);
-    const auto copy = train::copy_diagnostic(trainer.model(), probe.tokens, threads);
-    const auto profile = copy_profile(trainer.model(), probe.tokens);
+    if (!r.replayed) {
+      const auto c = train::copy_diagnostic(trainer.model(), probe.tokens, threads);
+      const auto p = copy_profile(trainer.model(), probe.tokens);
+      r.values = {c.own, c.next, c.other, p.x_from_next, p.x_from_previous, p.y_from_previous, p.y_from_next};
+    }
+    const train::CopyDiagnostic copy{r.values.at(0), r.values.at(1), r.values.at(2)};
+    const CopyProfile profile{r.values.at(3), r.values.at(4), r.values.at(5), r.values.at(6)};
     curves.add_row({double(step), loss, copy.own, copy.next, copy.other, profile.x_from_next, profile.x_from_previous,
                     profile.y_from_previous, profile.y_from_next});
     checkpoints.push_back({{"step", step}, {"eval_loss", loss}, {"copy_own", copy.own}, {"copy_next", copy.next},
@@ -256,18 +267,18 @@ const RegisterDemo registration{{"classic-tokens",
                                  [](CLI::App* app) -> DemoRunner {
                                    auto opt = std::make_shared<ClassicOptions>();
                                    if (app) {
-                                     app->add_option("--batch", opt->batch, "Tasks per step (default 2048, the reference)")->check(CLI::PositiveNumber);
+                                     app->add_option("--batch", opt->batch, "Tasks per step (default 2048, the reference)")->check(cli::Integer(1, cli::limits::batch));
                                      app->add_option("--pos-enc", opt->pos_enc_size, "Positional-encoding size (code 10, paper 20)")
-                                         ->check(CLI::PositiveNumber);
-                                     app->add_option("--key-size", opt->key_size, "Key size (reference 20)")->check(CLI::PositiveNumber);
-                                     app->add_option("--lr", opt->learning_rate, "Adam learning rate")->check(CLI::PositiveNumber);
-                                     app->add_option("--clip", opt->clip, "Global-norm clip (reference 10; 0: none)")->check(CLI::NonNegativeNumber);
+                                         ->check(cli::Integer(1, cli::limits::width));
+                                     app->add_option("--key-size", opt->key_size, "Key size (reference 20)")->check(cli::Integer(1, cli::limits::width));
+                                     app->add_option("--lr", opt->learning_rate, "Adam learning rate")->check(cli::Real({0, 10, true}));
+                                     app->add_option("--clip", opt->clip, "Global-norm clip (reference 10; 0: none)")->check(cli::Real({0, 1e6}));
                                      app->add_option("--init-scale", opt->init_scale, "Initial weight scale (reference 0.02 / 2)")
-                                         ->check(CLI::PositiveNumber);
+                                         ->check(cli::Real({0, 100, true}));
                                      app->add_option("--copy-tasks", opt->copy_tasks, "Tasks the copy diagnostic averages over")
-                                         ->check(CLI::PositiveNumber);
-                                     app->add_option("--dim", opt->dim, "Input dimension d")->check(CLI::PositiveNumber);
-                                     app->add_option("--context", opt->context, "Context size N")->check(CLI::PositiveNumber);
+                                         ->check(cli::Integer(1, 100000));
+                                     app->add_option("--dim", opt->dim, "Input dimension d")->check(cli::Integer(1, cli::limits::dim));
+                                     app->add_option("--context", opt->context, "Context size N")->check(cli::Integer(1, cli::limits::context));
                                    }
                                    return [opt](DemoContext& ctx) { return run(ctx, *opt); };
                                  }}};

@@ -1,6 +1,9 @@
 // Common machinery of the demos (demos/demo/framework.hpp).
 #include "demo/framework.hpp"
 
+#include "interrupt.hpp"
+#include "options.hpp"
+
 #include "icgd/io/json.hpp"
 #include "icgd/train/metrics.hpp"
 
@@ -22,15 +25,10 @@ std::vector<DemoSpec>& demo_registry() {
 InputRange parse_input_range(const std::string& text) {
   if (text == "code") return {0.5, "U(−0.5, 0.5) (reference-code default; docs/papers/von_oswald.md)", "U(−0.5, 0.5)"};
   if (text == "paper") return {1.0, "U(−1, 1) (paper text; docs/papers/von_oswald.md)", "U(−1, 1)"};
-  std::size_t used = 0;
-  double a = 0;
-  try {
-    a = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != text.size() || !(a > 0) || !std::isfinite(a))
-    throw cli::InputError(fmt::format("--input-range '{}': expected code, paper or a positive half-width a (x ~ U(-a, a))", text));
+  const auto parsed = cli::parse_real(text, {0, 1e6, true});
+  const double a = parsed.value_or(0);
+  if (!parsed)
+    throw cli::InputError(fmt::format("--input-range '{}': expected code, paper or a half-width a in (0, 1e6] (x ~ U(-a, a))", text));
   if (a == 0.5) return parse_input_range("code");
   if (a == 1.0) return parse_input_range("paper");
   return {a, fmt::format("U(−{0}, {0}) (custom)", a), fmt::format("U(−{0}, {0})", a)};
@@ -82,9 +80,17 @@ std::int64_t DemoContext::steps_or(std::int64_t full_default, std::int64_t quick
   return options.quick ? quick_default : full_default;
 }
 
-int DemoContext::threads() const {
-  if (options.threads > 0) return options.threads;
-  return std::max(1u, std::thread::hardware_concurrency());
+int DemoContext::threads() const { return cli::resolve_thread_count(options.threads); }
+
+double task_bytes(double tasks, double d, double n, double y_dim) {
+  // x and y in double, the float token matrix (d + y + 1 rows), and about as much again for
+  // the workspaces and predictions.
+  const double per_token = 8.0 * (d + y_dim) + 4.0 * (d + y_dim + 1);
+  return 2.0 * tasks * (n + 1) * per_token;
+}
+
+void require_task_memory(double tasks, double d, double n, const std::string& what) {
+  cli::require_memory(task_bytes(tasks, d, n), what);
 }
 
 Check& DemoContext::check(std::string id, std::string statement, double measured, std::string relation, double threshold) {
@@ -110,23 +116,51 @@ void DemoContext::write_config(const nlohmann::json& settings) {
       {"input_range", {{"distribution", "uniform"}, {"half_width_a", input_range.half_width}, {"label", input_range.label}}},
       {"loss_convention", "0.5 * mean over tasks of (prediction - target)^2 (reference code; docs/papers/von_oswald.md)"},
       {"settings", settings}};
+  if (run.resuming() && std::filesystem::exists(run.path("config.json"))) {
+    // The interrupted run must have had the same settings (its metadata and threads aside).
+    nlohmann::json before;
+    try {
+      before = io::read_json_file(run.path("config.json").string());
+    } catch (const std::exception&) {
+      throw cli::InputError(fmt::format("cannot resume '{}': its config.json is missing or unreadable", run.root().string()));
+    }
+    auto comparable = [](nlohmann::json j) {
+      j.erase("metadata");
+      j.erase("threads");
+      return j.dump();
+    };
+    if (comparable(before) != comparable(nlohmann::json::parse(config.dump())))
+      throw cli::InputError(fmt::format("cannot resume '{}': it was started with other options (see its config.json)",
+                                        run.root().string()));
+  }
+  try {
+    run.start();
+  } catch (const io::RunDirectoryError& e) {
+    throw cli::InputError(e.what());
+  }
   run.write_json("config.json", config);
 }
 
 void add_common_options(CLI::App& app, CommonOptions& options) {
-  app.add_option("--out", options.out, "Output folder (default: out/demo-<name>-<date>-<time>)");
-  app.add_flag("--force", options.force, "Write into a folder that already holds a run (files are replaced)");
-  app.add_option("--seed", options.seed, "Training seed (several-seed demos use seed, seed+1, ...)");
+  namespace lim = cli::limits;
+  app.add_option("--out", options.out, "Output folder (default: out/demo-<name>-<date>-<time>)")->check(cli::NonEmpty);
+  app.add_flag("--force", options.force,
+               "Replace the run in --out as a whole when this run finishes (and discard an interrupted one)");
+  app.add_flag("--resume", options.resume,
+               "Continue the interrupted run of --out (<out>.partial) from its checkpoints, with the same options");
+  app.add_option("--seed", options.seed, "Training seed (several-seed demos use seed, seed+1, ...)")->check(cli::Unsigned());
   app.add_option("--steps", options.steps, "Training steps (default: the demo's full size; see docs/demos.md)")
-      ->check(CLI::PositiveNumber);
+      ->check(cli::Integer(1, lim::steps));
   app.add_flag("--quick", options.quick, "Small and fast (seconds): what the test suite runs");
-  app.add_option("--threads", options.threads, "Worker threads (default: all hardware threads)")->check(CLI::NonNegativeNumber);
+  app.add_option("--threads", options.threads, "Worker threads (0, the default: all hardware threads; more are capped)")
+      ->check(cli::Integer(0, lim::threads));
   app.add_option("--input-range", options.input_range,
-                 "x ~ U(-a, a): 'code' (a = 0.5, the reference code's default), 'paper' (a = 1, the paper's text) or a");
+                 "x ~ U(-a, a): 'code' (a = 0.5, the reference code's default), 'paper' (a = 1, the paper's text) or a in (0, 1e6]")
+      ->check(cli::NonEmpty);
   app.add_option("--eval-tasks", options.eval_tasks, "Fixed evaluation tasks (default 10000; --quick 1000)")
-      ->check(CLI::PositiveNumber);
+      ->check(cli::Integer(1, lim::tasks));
   app.add_flag("--no-plots", options.no_plots, "Do not run gnuplot (plots.gp is still written)");
-  app.add_option("--plot-format", options.plot_format, "Figure format")->check(CLI::IsMember({"png", "svg"}));
+  app.add_option("--plot-format", options.plot_format, "Figure format (png or svg)")->check(CLI::IsMember({"png", "svg"}));
   app.add_flag("--no-progress", options.no_progress, "No progress bar on stderr");
   app.add_flag("--no-fast", options.no_fast,
                "Train linear-attention models with the general layer-by-layer engine instead of the fast path");
@@ -137,10 +171,12 @@ nlohmann::json run_demo(const DemoSpec& spec, const DemoRunner& runner, const Co
   DemoContext ctx{spec.name, options, input_range_for(spec, options), std::move(run), 0, {}, {}};
   ctx.eval_tasks = options.eval_tasks.value_or(options.quick ? 1000 : 10000);
   fmt::print("icgd demo {}: {}\n  inputs x ~ {}; seed {}; {} thread(s){}; output {}\n", spec.name, spec.description,
-             ctx.input_range.label, options.seed, ctx.threads(), options.quick ? "; --quick" : "", ctx.run.root().string());
+             ctx.input_range.label, options.seed, ctx.threads(), options.quick ? "; --quick" : "", ctx.run.target().string());
   std::fflush(stdout);
 
   DemoResult result = runner(ctx);
+  ctx.run.start();  // a demo that wrote nothing still leaves its results
+  cli::interruption_point("after training");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   nlohmann::json checks = nlohmann::json::array();
@@ -187,7 +223,10 @@ nlohmann::json run_demo(const DemoSpec& spec, const DemoRunner& runner, const Co
     for (const auto& c : ctx.checks)
       if (c.enforced && !c.inconclusive_reason.empty()) fmt::print("{}: inconclusive: {}\n", c.id, c.inconclusive_reason);
   }
-  fmt::print("inputs: x ~ {}\nwall time {:.1f} s; files in {}\n", ctx.input_range.label, seconds, ctx.run.root().string());
+  // The finished run replaces what was at --out (a staged run; a sub-run of `all` waits for all).
+  cli::interruption_point("before its results were put in place");
+  ctx.run.commit();
+  fmt::print("inputs: x ~ {}\nwall time {:.1f} s; files in {}\n", ctx.input_range.label, seconds, ctx.run.target().string());
   if (!ctx.figures.empty() && !plots.rendered) {
     fmt::print(stderr, "icgd: {}: {}\n", options.no_plots ? "note" : "error", plots.message);
     if (!options.no_plots) cli::set_exit_status(1);

@@ -28,11 +28,12 @@ namespace icgd::demo {
 /// Options every demo takes (docs/demos.md, "Common options and output").
 struct CommonOptions {
   std::string out;                 ///< --out DIR (default: out/demo-<name>-<timestamp>)
-  bool force = false;              ///< --force: allow writing into a folder that holds a run
+  bool force = false;              ///< --force: replace a previous run (as a whole) and discard an interrupted one
+  bool resume = false;             ///< --resume: continue the interrupted run in <out>.partial from its checkpoints
   std::uint64_t seed = 0;          ///< --seed S: first training seed
   std::optional<std::int64_t> steps;  ///< --steps N: training steps (default: the demo's own)
   bool quick = false;              ///< --quick: small and fast (seconds); what the tests run
-  int threads = 0;                 ///< --threads T (0: all hardware threads)
+  int threads = 0;                 ///< --threads T (0: all hardware threads; capped at them)
   std::optional<std::string> input_range;  ///< --input-range code|paper|<a>: x ~ U(−a, a) (default code)
   std::optional<std::int64_t> eval_tasks;  ///< --eval-tasks M (default 10 000, quick 1 000)
   bool no_plots = false;           ///< --no-plots: write plots.gp but do not run gnuplot
@@ -100,6 +101,8 @@ struct DemoContext {
   Check& check(std::string id, std::string statement, double measured, std::string relation, double threshold);
   [[nodiscard]] bool progress_enabled() const { return !options.no_progress; }
   /// Writes config.json: metadata, common options, input range, then the demo's `settings`.
+  /// It is the run's first write: the output folder is created here, so a demo validates all
+  /// its input before calling it. On --resume, the interrupted run's config.json must match.
   void write_config(const nlohmann::json& settings);
   /// Number of worker threads to use (--threads, or all hardware threads).
   [[nodiscard]] int threads() const;
@@ -141,5 +144,12 @@ nlohmann::json run_demo(const DemoSpec& spec, const DemoRunner& runner, const Co
 
 /// Adds the common options to a demo's subcommand.
 void add_common_options(CLI::App& app, CommonOptions& options);
+
+/// Bytes that `tasks` linear-regression tasks of d inputs and N context points take in the
+/// engine (task data, tokens, a workspace), for require_memory.
+[[nodiscard]] double task_bytes(double tasks, double d, double n, double y_dim = 1);
+/// Refuses (InputError) sizes whose task sets would not fit this machine's memory:
+/// `tasks` is the largest number of tasks held at once (evaluation set + batch + baselines).
+void require_task_memory(double tasks, double d, double n, const std::string& what);
 
 }  // namespace icgd::demo

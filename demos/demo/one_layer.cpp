@@ -10,6 +10,7 @@
 // and the analytic optimum of one-step GD (the oracle of docs/papers/von_oswald.md, "Experiments and the numbers to hit") next to the line search.
 #include "demo/framework.hpp"
 #include "demo/support.hpp"
+#include "options.hpp"
 #include "icgd/io/csv.hpp"
 #include "icgd/io/table.hpp"
 
@@ -47,6 +48,9 @@ DemoResult run(DemoContext& ctx, const OneLayerOptions& opt) {
   // --quick must stay fast in the sanitizer build too: a smaller batch.
   const int batch = quick ? std::min(opt.batch, 256) : opt.batch;
   const std::uint64_t seed = ctx.options.seed;
+  // Everything is checked before the first write (write_config creates the folder).
+  require_task_memory(double(ctx.eval_tasks) * 2 + batch + line_search_tasks + ood_tasks, d, n,
+                      fmt::format("--dim {} --context {} with {} evaluation tasks and batch {}", d, n, ctx.eval_tasks, batch));
 
   ctx.write_config({{"task", task.to_json()},
                     {"task_description", task.describe()},
@@ -117,10 +121,19 @@ DemoResult run(DemoContext& ctx, const OneLayerOptions& opt) {
     nlohmann::json checkpoints = nlohmann::json::array();
     train::AlignmentMetrics last{};
     double last_interp = 0;
-    train_with_progress<Scalar>(ctx, trainer, fmt::format("one-layer seed {}", cfg.seed), [&](std::int64_t step, double eval_loss) {
-      last = train::compare_models(trainer.model(), gd_model, trainer.eval_batch(), d, threads);
-      const auto interpolated = train::interpolate_with_construction(trainer.model(), gd_model, 0.5);
-      last_interp = static_cast<double>(interpolated.loss(trainer.eval_batch().tokens, trainer.eval_batch().targets, threads));
+    train_with_progress<Scalar>(ctx, trainer, fmt::format("one-layer seed {}", cfg.seed), [&](EvalRecord& r) {
+      if (!r.replayed) {
+        const auto m = train::compare_models(trainer.model(), gd_model, trainer.eval_batch(), d, threads);
+        const auto interpolated = train::interpolate_with_construction(trainer.model(), gd_model, 0.5);
+        r.values = {m.pred_diff, m.sens_cos, m.sens_l2,
+                    static_cast<double>(interpolated.loss(trainer.eval_batch().tokens, trainer.eval_batch().targets, threads))};
+      }
+      last.pred_diff = r.values.at(0);
+      last.sens_cos = r.values.at(1);
+      last.sens_l2 = r.values.at(2);
+      last_interp = r.values.at(3);
+      const std::int64_t step = r.step;
+      const double eval_loss = r.eval_loss;
       curves.add_row({double(cfg.seed), double(step), eval_loss, gd_eval, last_interp, last.pred_diff, last.sens_cos, last.sens_l2});
       checkpoints.push_back({{"step", step},
                              {"trained_loss", eval_loss},
@@ -303,17 +316,18 @@ const RegisterDemo registration{{"one-layer", "One trained LSA layer against one
                                  [](CLI::App* app) -> DemoRunner {
                                    auto opt = std::make_shared<OneLayerOptions>();
                                    if (app) {
-                                     app->add_option("--seeds", opt->seeds, "Training seeds (default 3; --quick 1)")->check(CLI::PositiveNumber);
-                                     app->add_option("--dim", opt->dim, "Input dimension d")->check(CLI::PositiveNumber);
-                                     app->add_option("--context", opt->context, "Context size N")->check(CLI::PositiveNumber);
-                                     app->add_option("--batch", opt->batch, "Tasks per training step")->check(CLI::PositiveNumber);
-                                     app->add_option("--lr", opt->learning_rate, "Adam learning rate")->check(CLI::PositiveNumber);
+                                     namespace lim = cli::limits;
+                                     app->add_option("--seeds", opt->seeds, "Training seeds (default 3; --quick 1)")->check(cli::Integer(1, lim::seeds));
+                                     app->add_option("--dim", opt->dim, "Input dimension d")->check(cli::Integer(1, lim::dim));
+                                     app->add_option("--context", opt->context, "Context size N")->check(cli::Integer(1, lim::context));
+                                     app->add_option("--batch", opt->batch, "Tasks per training step")->check(cli::Integer(1, lim::batch));
+                                     app->add_option("--lr", opt->learning_rate, "Adam learning rate")->check(cli::Real({0, 10, true}));
                                      app->add_option("--clip", opt->clip, "Global-norm gradient clip (code 1e-3, paper 10; 0: none)")
-                                         ->check(CLI::NonNegativeNumber);
+                                         ->check(cli::Real({0, 1e6}));
                                      app->add_option("--eval-every", opt->eval_every, "Steps between evaluations (default steps/50)")
-                                         ->check(CLI::PositiveNumber);
+                                         ->check(cli::Integer(1, lim::steps));
                                      app->add_option("--ood-tasks", opt->ood_tasks, "Tasks per α in the OOD sweeps (default 2000)")
-                                         ->check(CLI::PositiveNumber);
+                                         ->check(cli::Integer(1, lim::tasks));
                                    }
                                    return [opt](DemoContext& ctx) { return run(ctx, *opt); };
                                  }}};

@@ -11,6 +11,7 @@
 // difference) between the iterated trained model and the iterated GD model.
 #include "demo/framework.hpp"
 #include "demo/support.hpp"
+#include "options.hpp"
 #include "icgd/io/csv.hpp"
 #include "icgd/io/table.hpp"
 
@@ -19,7 +20,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <filesystem>
 #include <memory>
+#include <optional>
 
 namespace icgd::demo {
 namespace {
@@ -139,6 +142,32 @@ DemoResult run(DemoContext& ctx, const RecurrentOptions& opt) {
   const double lambda = opt.damping;
   const std::uint64_t seed = ctx.options.seed;
   const int line_search_tasks = quick ? 1000 : 10000;
+  require_task_memory(double(ctx.eval_tasks) * 3 + batch + line_search_tasks, d, n,
+                      fmt::format("--dim {} --context {} with {} evaluation tasks and batch {}", d, n, ctx.eval_tasks, batch));
+  cli::require_memory(double(ctx.eval_tasks) * (k_max + 1) * 4.0 * 4, fmt::format("--iterations {} with {} evaluation tasks", k_max, ctx.eval_tasks));
+
+  // --weights is loaded and checked before anything is written.
+  std::optional<train::Model<Scalar>> loaded;
+  if (!opt.weights.empty()) {
+    namespace fs = std::filesystem;
+    if (!fs::is_directory(opt.weights) || !fs::exists(fs::path(opt.weights) / "manifest.json"))
+      throw cli::InputError(fmt::format("--weights '{}' is not a weights folder (no manifest.json)", opt.weights));
+    nlohmann::json manifest;
+    try {
+      loaded = train::load_model<Scalar>(opt.weights, &manifest);
+    } catch (const std::exception& e) {
+      throw cli::InputError(fmt::format("--weights '{}': {}", opt.weights, e.what()));
+    }
+    for (const Scalar v : loaded->params().values())
+      if (!std::isfinite(v)) throw cli::InputError(fmt::format("--weights '{}' holds a NaN or infinite weight", opt.weights));
+  }
+
+  if (loaded) {
+    train::TrainConfig expected = train::TrainConfig::von_oswald(1, false, task);
+    expected.finalize();
+    if (!loaded->params().same_layout(train::Model<Scalar>(expected.model).params()))
+      throw cli::InputError(fmt::format("--weights '{}' is not a 1-layer LSA with d = {}, N = {}", opt.weights, d, n));
+  }
 
   ctx.write_config({{"task", task.to_json()},
                     {"task_description", task.describe()},
@@ -165,17 +194,7 @@ DemoResult run(DemoContext& ctx, const RecurrentOptions& opt) {
     training_path = select_training_path(trainer, !ctx.options.no_fast);
     train_with_progress<Scalar>(ctx, trainer, "recurrent-damped: train 1 layer");
   } else {
-    nlohmann::json manifest;
-    train::Model<Scalar> loaded = [&] {
-      try {
-        return train::load_model<Scalar>(opt.weights, &manifest);
-      } catch (const std::exception& e) {
-        throw cli::InputError(fmt::format("--weights '{}': {}", opt.weights, e.what()));
-      }
-    }();
-    if (!loaded.params().same_layout(trainer.model().params()))
-      throw cli::InputError(fmt::format("--weights '{}' is not a 1-layer LSA with d = {}, N = {}", opt.weights, d, n));
-    trainer.model().params() = loaded.params();
+    trainer.model().params() = loaded->params();
     trainer.model().refresh();
   }
   const train::Model<Scalar>& one_layer = trainer.model();
@@ -386,14 +405,15 @@ const RegisterDemo registration{{"recurrent-damped",
                                    auto opt = std::make_shared<RecurrentOptions>();
                                    if (app) {
                                      app->add_option("--damping", opt->damping, "λ in e ← e + λ·LSA(e) (reference 0.75)")
-                                         ->check(CLI::PositiveNumber);
+                                         ->check(cli::Real({0, 2, true}));
                                      app->add_option("--iterations", opt->iterations, "Largest number of applications K (default 50)")
-                                         ->check(CLI::PositiveNumber);
+                                         ->check(cli::Integer(1, 1000));
                                      app->add_option("--weights", opt->weights,
-                                                     "Use a saved 1-layer model (a weights-* folder of `icgd demo one-layer`) instead of training");
-                                     app->add_option("--dim", opt->dim, "Input dimension d")->check(CLI::PositiveNumber);
-                                     app->add_option("--context", opt->context, "Context size N")->check(CLI::PositiveNumber);
-                                     app->add_option("--batch", opt->batch, "Tasks per training step")->check(CLI::PositiveNumber);
+                                                     "Use a saved 1-layer model (a weights-* folder of `icgd demo one-layer`) instead of training")
+                                         ->check(cli::NonEmpty);
+                                     app->add_option("--dim", opt->dim, "Input dimension d")->check(cli::Integer(1, cli::limits::dim));
+                                     app->add_option("--context", opt->context, "Context size N")->check(cli::Integer(1, cli::limits::context));
+                                     app->add_option("--batch", opt->batch, "Tasks per training step")->check(cli::Integer(1, cli::limits::batch));
                                    }
                                    return [opt](DemoContext& ctx) { return run(ctx, *opt); };
                                  }}};

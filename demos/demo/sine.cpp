@@ -7,6 +7,7 @@
 // Also shown: one GD step on the raw input x (a linear model) and the zero predictor.
 #include "demo/framework.hpp"
 #include "demo/support.hpp"
+#include "options.hpp"
 #include "icgd/io/csv.hpp"
 #include "icgd/io/table.hpp"
 
@@ -79,6 +80,10 @@ DemoResult run(DemoContext& ctx, const SineOptions& opt) {
   const std::int64_t steps = ctx.steps_or(opt.steps, 60);
   const int batch = quick ? std::min(opt.batch, 64) : opt.batch;
   const std::uint64_t seed = ctx.options.seed;
+  require_task_memory(double(ctx.eval_tasks) * 2 + batch, std::max(opt.embed_dim, opt.mlp_hidden), opt.context,
+                      fmt::format("--context {} --embed {} --hidden {} with {} evaluation tasks and batch {}", opt.context,
+                                  opt.embed_dim, opt.mlp_hidden, ctx.eval_tasks, batch));
+  cli::require_memory(8.0 * opt.embed_dim * double(opt.mlp_hidden) * 8, fmt::format("--embed {} --hidden {}", opt.embed_dim, opt.mlp_hidden));
 
   ctx.write_config({{"task", task.to_json()},
                     {"task_description", task.describe()},
@@ -116,9 +121,9 @@ DemoResult run(DemoContext& ctx, const SineOptions& opt) {
     Trained t{control ? "mlp+gd" : "transformer", std::make_unique<train::Trainer<Scalar>>(cfg), 0, {}};
     const double id = control ? 1 : 0;
     train_with_progress<Scalar>(ctx, *t.trainer, fmt::format("sine: {}", control ? "MLP + one GD step" : "MLP + LSA"),
-                                [&](std::int64_t step, double loss) {
-                                  curves.add_row({id, double(step), loss});
-                                  t.curve.emplace_back(step, loss);
+                                [&](EvalRecord& r) {
+                                  curves.add_row({id, double(r.step), r.eval_loss});
+                                  t.curve.emplace_back(r.step, r.eval_loss);
                                 });
     t.loss = t.trainer->evaluate();
     save_model_into_run(ctx, t.trainer->model(), control ? "weights-mlp-gd" : "weights-transformer",
@@ -223,13 +228,13 @@ const RegisterDemo registration{{"sine", "Sine regression: input MLP + LSA vs me
                                  [](CLI::App* app) -> DemoRunner {
                                    auto opt = std::make_shared<SineOptions>();
                                    if (app) {
-                                     app->add_option("--batch", opt->batch, "Tasks per step (default 512; reference 2048)")->check(CLI::PositiveNumber);
+                                     app->add_option("--batch", opt->batch, "Tasks per step (default 512; reference 2048)")->check(cli::Integer(1, cli::limits::batch));
                                      app->add_flag("--paper-amplitude", opt->paper_amplitude, "A ~ U(0.1, 5) (paper text) instead of U(0.1, 0.5) (code)");
-                                     app->add_option("--context", opt->context, "Context size N")->check(CLI::PositiveNumber);
-                                     app->add_option("--embed", opt->embed_dim, "Embedding size (default 40)")->check(CLI::PositiveNumber);
-                                     app->add_option("--hidden", opt->mlp_hidden, "Input-MLP hidden units (default 160)")->check(CLI::PositiveNumber);
-                                     app->add_option("--lr", opt->learning_rate, "Adam learning rate")->check(CLI::PositiveNumber);
-                                     app->add_option("--clip", opt->clip, "Global-norm clip (reference 100; 0: none)")->check(CLI::NonNegativeNumber);
+                                     app->add_option("--context", opt->context, "Context size N")->check(cli::Integer(1, cli::limits::context));
+                                     app->add_option("--embed", opt->embed_dim, "Embedding size (default 40)")->check(cli::Integer(1, cli::limits::width));
+                                     app->add_option("--hidden", opt->mlp_hidden, "Input-MLP hidden units (default 160)")->check(cli::Integer(1, cli::limits::width));
+                                     app->add_option("--lr", opt->learning_rate, "Adam learning rate")->check(cli::Real({0, 10, true}));
+                                     app->add_option("--clip", opt->clip, "Global-norm clip (reference 100; 0: none)")->check(cli::Real({0, 1e6}));
                                    }
                                    return [opt](DemoContext& ctx) { return run(ctx, *opt); };
                                  },

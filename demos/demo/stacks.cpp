@@ -11,6 +11,7 @@
 // non-recurrent stacks than the paper's 50 000 (see docs/demos.md for the time budget).
 #include "demo/framework.hpp"
 #include "demo/support.hpp"
+#include "options.hpp"
 #include "icgd/io/csv.hpp"
 #include "icgd/io/table.hpp"
 
@@ -63,6 +64,9 @@ DemoResult run(DemoContext& ctx, const StacksOptions& opt) {
   const int fit_iterations = quick ? std::min(opt.fit_iterations, 30) : opt.fit_iterations;
   for (int k : layers)
     if (k < 1 || k > 12) throw cli::InputError(fmt::format("--layers: {} is outside 1..12", k));
+  require_task_memory(double(ctx.eval_tasks) * 3 + batch + 2.0 * fit_tasks, d, n,
+                      fmt::format("--dim {} --context {} with {} evaluation tasks, batch {} and {} fit tasks", d, n, ctx.eval_tasks,
+                                  batch, fit_tasks));
 
   ctx.write_config({{"task", task.to_json()},
                     {"task_description", task.describe()},
@@ -99,6 +103,7 @@ DemoResult run(DemoContext& ctx, const StacksOptions& opt) {
                           "cos vs GD++"});
 
   for (int k : layers) {
+    cli::interruption_point(fmt::format("before the K = {} baselines", k));
     // --- Baselines for K steps.
     Baselines base;
     const auto search = train::line_search_gd(fit_set, k, {}, threads);
@@ -163,10 +168,10 @@ DemoResult run(DemoContext& ctx, const StacksOptions& opt) {
       train::Trainer<Scalar> trainer(cfg);
       const std::string path = select_training_path(trainer, !ctx.options.no_fast);
       const double run_id = 10.0 * k + (recurrent ? 1 : 0);
-      train_with_progress<Scalar>(ctx, trainer, fmt::format("stacks K={} {}", k, recurrent ? "recurrent" : "separate"),
-                                  [&](std::int64_t step, double loss) {
-                                    training_csv.add_row({run_id, double(k), recurrent ? 1.0 : 0.0, double(step), loss});
-                                  });
+      const std::int64_t skipped = train_with_progress<Scalar>(
+          ctx, trainer, fmt::format("stacks K={} {}", k, recurrent ? "recurrent" : "separate"), [&](EvalRecord& r) {
+            training_csv.add_row({run_id, double(k), recurrent ? 1.0 : 0.0, double(r.step), r.eval_loss});
+          });
       const double trained = trainer.evaluate();
       const auto& gdpp = recurrent ? base.gdpp_shared : base.gdpp_per_layer;
       const double gdpp_loss = recurrent ? base.gdpp_shared_loss : base.gdpp_per_layer_loss;
@@ -182,7 +187,7 @@ DemoResult run(DemoContext& ctx, const StacksOptions& opt) {
       runs.push_back({{"layers", k},
                       {"recurrent", recurrent},
                       {"steps", cfg.steps},
-                      {"skipped_nonfinite_steps", trainer.skipped_steps()},
+                      {"skipped_nonfinite_steps", skipped},
                       {"training_path", path},
                       {"learning_rate", cfg.optimizer.learning_rate},
                       {"clip_global_norm", cfg.optimizer.clip_global_norm},
@@ -262,19 +267,19 @@ const RegisterDemo registration{{"stacks", "Recurrent and non-recurrent stacks o
                                  [](CLI::App* app) -> DemoRunner {
                                    auto opt = std::make_shared<StacksOptions>();
                                    if (app) {
-                                     app->add_option("--layers", opt->layers, "Stack depths K (default 2 3 4 5)")->expected(1, 12);
+                                     app->add_option("--layers", opt->layers, "Stack depths K, each in [1, 12] (default 2 3 4 5)")->expected(1, 12)->check(cli::Integer(1, 12));
                                      app->add_option("--recurrent-steps", opt->recurrent_steps, "Steps for recurrent stacks (default 5000)")
-                                         ->check(CLI::PositiveNumber);
+                                         ->check(cli::Integer(1, cli::limits::steps));
                                      app->add_option("--separate-steps", opt->separate_steps,
                                                      "Steps for non-recurrent stacks (default 20000; the paper 50000)")
-                                         ->check(CLI::PositiveNumber);
+                                         ->check(cli::Integer(1, cli::limits::steps));
                                      app->add_flag("--only-recurrent", opt->only_recurrent, "Skip the non-recurrent stacks");
-                                     app->add_option("--batch", opt->batch, "Tasks per training step")->check(CLI::PositiveNumber);
-                                     app->add_option("--fit-tasks", opt->fit_tasks, "Tasks the GD/GD++ rates are fitted on")->check(CLI::PositiveNumber);
+                                     app->add_option("--batch", opt->batch, "Tasks per training step")->check(cli::Integer(1, cli::limits::batch));
+                                     app->add_option("--fit-tasks", opt->fit_tasks, "Tasks the GD/GD++ rates are fitted on")->check(cli::Integer(1, cli::limits::tasks));
                                      app->add_option("--fit-iterations", opt->fit_iterations, "Maximum BFGS iterations of the GD/GD++ fits (train::fit_gd)")
-                                         ->check(CLI::PositiveNumber);
-                                     app->add_option("--dim", opt->dim, "Input dimension d")->check(CLI::PositiveNumber);
-                                     app->add_option("--context", opt->context, "Context size N")->check(CLI::PositiveNumber);
+                                         ->check(cli::Integer(1, 1000000));
+                                     app->add_option("--dim", opt->dim, "Input dimension d")->check(cli::Integer(1, cli::limits::dim));
+                                     app->add_option("--context", opt->context, "Context size N")->check(cli::Integer(1, cli::limits::context));
                                    }
                                    return [opt](DemoContext& ctx) { return run(ctx, *opt); };
                                  }}};

@@ -294,7 +294,7 @@ void check_reproducible() {
   FastLsaConfig c;
   c.num_layers = 2;
   c.recurrent = true;
-  c.batch_size = 300;  // not a multiple of the 64-task chunk: padding lanes must not leak
+  c.batch_size = 300;  // the last chunk has 12 tasks (not a multiple of 8): padding lanes must not leak
   c.seed = 123;
   const ParamStore<T> params = random_params<T>(c, 3, 0.2);
   std::vector<T> g1, g2, g3;
@@ -360,7 +360,7 @@ TEST_CASE("fast objective inside the general Trainer reproduces FastLsaTrainer s
   // What the demos do (set_objective): the general loop (Adam, clipping, bookkeeping) with the
   // fast path's loss and gradient. Same initial parameters and optimiser ⇒ the same run. Not
   // demanded bit for bit: the two Adam instances are compiled in different translation units
-  // (trainer.cpp, fast_lsa.cpp), and a compiler may fuse a·b + c differently in each.
+  // (trainer.cpp, fast/trainer.cpp), and a compiler may fuse a·b + c differently in each.
   TrainConfig tc = TrainConfig::von_oswald(2, true);
   tc.batch_size = 200;
   tc.eval_tasks = 8;

@@ -1,9 +1,9 @@
-// The fast path's random numbers and lane arithmetic (fast_philox.hpp, fast_simd.hpp):
+// The fast path's random numbers and lane arithmetic (lib/src/train/fast/philox.hpp, simd.hpp):
 // the Philox words must be Random123's, bit for bit; the lane log / sin / cos must be accurate
 // to a few ulp against long double; the stream's numbers must have the stated laws.
 #include "icgd/train/fast_lsa.hpp"
-#include "icgd/train/fast_philox.hpp"
-#include "icgd/train/fast_simd.hpp"
+#include "fast/philox.hpp"  // private: lib/src/train (tests/train/CMakeLists.txt)
+#include "fast/simd.hpp"
 
 #include <Random123/philox.h>
 #include <doctest/doctest.h>

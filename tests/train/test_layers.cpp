@@ -10,7 +10,7 @@
 
 using namespace icgd::train;
 using LD = long double;
-using MatL = LMat<LD>;
+using MatL = MatrixX<LD>;
 
 namespace {
 
@@ -217,10 +217,10 @@ TEST_CASE("linear (embedding) backward = finite differences") {
 TEST_CASE("float MLP: the vectorised GELU agrees with the scalar formula") {
   std::mt19937_64 gen(10);
   const MatL W1 = random_matrix(gen, 16, 4), W2 = random_matrix(gen, 3, 16, 0.3L), X = random_matrix(gen, 4, 9, 2.0L);
-  const LMat<float> W1f = W1.cast<float>(), W2f = W2.cast<float>(), Xf = X.cast<float>(), none(0, 0);
-  MlpWeights<float> w{Eigen::Map<const LMat<float>>(W1f.data(), 16, 4), Eigen::Map<const LMat<float>>(none.data(), 0, 0),
-                      Eigen::Map<const LMat<float>>(W2f.data(), 3, 16), Eigen::Map<const LMat<float>>(none.data(), 0, 0)};
-  LMat<float> out;
+  const MatrixX<float> W1f = W1.cast<float>(), W2f = W2.cast<float>(), Xf = X.cast<float>(), none(0, 0);
+  MlpWeights<float> w{Eigen::Map<const MatrixX<float>>(W1f.data(), 16, 4), Eigen::Map<const MatrixX<float>>(none.data(), 0, 0),
+                      Eigen::Map<const MatrixX<float>>(W2f.data(), 3, 16), Eigen::Map<const MatrixX<float>>(none.data(), 0, 0)};
+  MatrixX<float> out;
   MlpCache<float> cache;
   mlp_forward(w, Xf, out, cache);
   const MatL ref = W2f.cast<LD>() * (W1f.cast<LD>() * Xf.cast<LD>()).unaryExpr([](LD z) { return gelu(z); });
@@ -232,7 +232,7 @@ TEST_CASE("bias gradients do not depend on the alignment of the gradient buffer"
   // Bug this catches: a row-wise sum written straight into the bias view was vectorised from
   // the view's first aligned row, so the bits of db depended on where the vector happened to
   // start, and `icgd demo sine` alone and inside `icgd demo all` trained different models.
-  using MatF = LMat<float>;
+  using MatF = MatrixX<float>;
   std::mt19937_64 gen(31);
   std::normal_distribution<float> normal;
   const int in = 5, hidden = 37, outd = 19, len = 301;  // odd sizes: no row count is a lane multiple

@@ -43,7 +43,7 @@ std::vector<std::string> merged_sizes(const std::vector<std::string>& sizes) {
   std::vector<std::string> out;
   for (const auto& [key_and_rest, values] : groups) {
     const auto sep = key_and_rest.find('\x1f');
-    const std::string value = values.size() == 1 ? values[0] : "{" + joined(values, ",") + "}";
+    const std::string value = values.size() == 1 ? values[0] : std::string("{").append(joined(values, ",")).append("}");
     out.push_back(key_and_rest.substr(0, sep) + value + key_and_rest.substr(sep + 1));
   }
   out.insert(out.end(), others.begin(), others.end());

@@ -96,15 +96,36 @@ EngineResult runtime_symbolic_result(const GdConstruction& c, int nx, int ny, in
 EngineResult exact_rational_result(const GdConstruction& c, int nx, int ny, int n, int layers,
                                    int instances, std::uint64_t seed) {
   bool all_ok = true, control_agrees = false;
+  int coinciding = 0, distinct = 0;
+  // The control is judged only on instances where it differs from the construction: where it
+  // coincides with it (a zero label at N = 1, say), agreeing with GD refutes nothing.
+  auto judge_control = [&](const auto& p) {
+    if (icl::gd_control_coincides(p, c, layers)) {
+      ++coinciding;
+      return;
+    }
+    ++distinct;
+    control_agrees = control_agrees || icl::gd_construction_agrees(p, c, layers, c.control);
+  };
   for (int k = 0; k < instances; ++k) {
     const auto p = icl::random_rational_instance<Dynamic, Dynamic, Dynamic>(seed + k, nx, ny, n);
     all_ok = all_ok && icl::gd_construction_agrees(p, c, layers, Broken::none);
-    if (c.control != Broken::none) control_agrees = control_agrees || icl::gd_construction_agrees(p, c, layers, c.control);
+    if (c.control != Broken::none) judge_control(p);
   }
+  // If the control coincided on every instance, draw further ones (after the claim's) for it.
+  constexpr int kExtraControlInstances = 16;
+  for (int k = 0; c.control != Broken::none && distinct == 0 && k < kExtraControlInstances; ++k)
+    judge_control(icl::random_rational_instance<Dynamic, Dynamic, Dynamic>(seed + instances + k, nx, ny, n));
   std::optional<bool> control;
-  if (c.control != Broken::none) control = control_agrees;
-  return judge(Engine::exact_rational, size_text(nx, ny, n, c.stack ? std::optional(layers) : std::nullopt),
-               c, all_ok, control, fmt::format("{} random instances", instances));
+  if (c.control != Broken::none && distinct > 0) control = control_agrees;
+  std::string measured = fmt::format("{} random instances", instances);
+  if (coinciding > 0)
+    measured += fmt::format("; control coincides with the construction on {} instance(s), judged on {} other(s)", coinciding, distinct);
+  EngineResult r = judge(Engine::exact_rational, size_text(nx, ny, n, c.stack ? std::optional(layers) : std::nullopt),
+                         c, all_ok, control, measured);
+  if (c.control != Broken::none && distinct == 0)
+    r.detail += "; control not judged: it coincides with the construction on every instance drawn at these sizes";
+  return r;
 }
 
 // Relative error on the claim's columns, measured against the size of the change the layers

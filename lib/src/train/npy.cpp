@@ -7,16 +7,33 @@
 #include <fmt/format.h>
 
 #include <bit>
+#include <cctype>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <stdexcept>
 #include <type_traits>
 
 namespace icgd::train {
 
 static_assert(std::endian::native == std::endian::little, "npy I/O assumes a little-endian host");
+
+namespace {
+
+/// For each occurrence of `key` in `header`, in order, calls match(p) with p just past the key
+/// and the whitespace after it, until one returns true; false if none did.
+template <class Match>
+bool find_after_key(const std::string& header, const char* key, const Match& match) {
+  const std::size_t key_size = std::strlen(key);
+  for (std::size_t at = header.find(key); at != std::string::npos; at = header.find(key, at + 1)) {
+    std::size_t p = at + key_size;
+    while (p < header.size() && std::isspace(static_cast<unsigned char>(header[p]))) ++p;
+    if (match(p)) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 namespace fs = std::filesystem;
 
@@ -96,18 +113,45 @@ Eigen::MatrixXd load_npy(const fs::path& file) {
   std::string header(header_len, '\0');
   in.read(header.data(), static_cast<std::streamsize>(header_len));
   if (!in) throw std::runtime_error("truncated .npy header: " + file.string());
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([<|=]?)(f4|f8)'")))
+  // The header dict, read without std::regex (g++ 12 at -O1 with the sanitizers warns falsely
+  // inside <regex>): each finder tries every occurrence of its key, as a regex search would.
+  bool single = false;
+  const auto descr = [&](std::size_t p) {  // '<f4' | '<f8' (byte order mark optional)
+    if (p >= header.size() || header[p] != '\'') return false;
+    ++p;
+    if (p < header.size() && (header[p] == '<' || header[p] == '|' || header[p] == '=')) ++p;
+    if (header.compare(p, 3, "f4'") == 0 || header.compare(p, 3, "f8'") == 0) {
+      single = header[p + 1] == '4';
+      return true;
+    }
+    return false;
+  };
+  if (!find_after_key(header, "'descr':", descr))
     throw std::runtime_error("unsupported .npy dtype (need <f4 or <f8): " + file.string());
-  const bool single = m[2] == "f4";
-  const bool fortran = std::regex_search(header, std::regex("'fortran_order':\\s*True"));
-  if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)")))
+  const bool fortran = find_after_key(header, "'fortran_order':", [&](std::size_t p) {
+    return header.compare(p, 4, "True") == 0;
+  });
+  std::string dims;
+  const auto shape_tuple = [&](std::size_t p) {  // (r, c) | (n,) | ()
+    if (p >= header.size() || header[p] != '(') return false;
+    const std::size_t close = header.find(')', p + 1);
+    if (close == std::string::npos) return false;
+    dims = header.substr(p + 1, close - p - 1);
+    return true;
+  };
+  if (!find_after_key(header, "'shape':", shape_tuple))
     throw std::runtime_error("no shape in .npy header: " + file.string());
   std::vector<Eigen::Index> shape;
-  const std::string dims = m[1];
-  std::regex num("\\d+");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator(); ++it)
-    shape.push_back(std::stol(it->str()));
+  for (std::size_t i = 0; i < dims.size();) {
+    if (!std::isdigit(static_cast<unsigned char>(dims[i]))) {
+      ++i;
+      continue;
+    }
+    std::size_t end = i;
+    while (end < dims.size() && std::isdigit(static_cast<unsigned char>(dims[end]))) ++end;
+    shape.push_back(std::stol(dims.substr(i, end - i)));
+    i = end;
+  }
   if (shape.size() > 2) throw std::runtime_error("only 1-D and 2-D .npy arrays are supported");
   const Eigen::Index rows = shape.empty() ? 1 : shape[0];
   const Eigen::Index cols = shape.size() == 2 ? shape[1] : 1;

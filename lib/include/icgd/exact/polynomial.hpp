@@ -62,8 +62,8 @@ inline std::string symbol_name(char symbol) {
 }
 inline std::string Var::name() const {
   std::string s = symbol_name(symbol());
-  if (i() != no_index) s += "[" + std::to_string(i()) + "]";
-  if (j() != no_index) s += "[" + std::to_string(j()) + "]";
+  if (i() != no_index) s.append("[").append(std::to_string(i())).append("]");
+  if (j() != no_index) s.append("[").append(std::to_string(j())).append("]");
   return s;
 }
 
@@ -113,7 +113,7 @@ class Monomial {
       while (k + e < degree_ && vars_[k + e] == vars_[k]) ++e;
       if (!s.empty()) s += "*";
       s += var(k).name();
-      if (e > 1) s += "^" + std::to_string(e);
+      if (e > 1) s.append("^").append(std::to_string(e));
       k += e;
     }
     return s;

@@ -95,4 +95,16 @@ constexpr bool gd_construction_agrees(const RegressionInstance<T, Nx, Ny, N>& p,
   return columns_agree(sides.actual, sides.expected, c.columns);
 }
 
+/// True when the control computes exactly what the construction computes on this instance
+/// (both sides equal on the claim's columns): the control then coincides with the claim there —
+/// e.g. VO-1's +I control at N = 1 with a zero label — and agreeing with GD refutes nothing.
+template <class T, int Nx, int Ny, int N>
+constexpr bool gd_control_coincides(const RegressionInstance<T, Nx, Ny, N>& p, const GdConstruction& c, int layers) {
+  if (c.control == Broken::none) return false;
+  const auto construction = gd_claim_sides(p, c, layers, Broken::none);
+  const auto control = gd_claim_sides(p, c, layers, c.control);
+  return columns_agree(construction.actual, control.actual, c.columns) &&
+         columns_agree(construction.expected, control.expected, c.columns);
+}
+
 }  // namespace icgd::icl

@@ -14,10 +14,16 @@
 // What makes it fast (none of it changes the model):
 //   * W_Kᵀ W_Q and λ P W_V are multiplied once per step (not per task);
 //   * 8 float / 4 double tasks sit side by side in the lanes of an AVX2 register;
-//   * each task's data is generated in cache right where it is used (fast_philox.hpp);
+//   * each task's data is generated in cache right where it is used (Philox4x32-10 for 8
+//     tasks at once);
 //   * the backward pass is written out by hand (derivation in docs/performance.md);
-//   * tasks are split over threads in fixed 64-task chunks whose partial gradients are added
-//     in chunk order, so results are bit-for-bit the same for a seed whatever the thread count.
+//   * a batch is cut into chunks whose boundaries depend on its size only ("guided": each
+//     chunk is a quarter of the tasks left, rounded down to a multiple of 8 and clamped to
+//     [16, 256], the last one whatever remains, so the last chunks are small); threads claim
+//     chunks as they go, each chunk writes its own partial sums and the caller adds them in
+//     chunk order, so results are bit-for-bit the same for a seed whatever the thread count.
+// The internals live in lib/src/train/fast/ (engine.hpp lists the files); they are not part of
+// the public interface.
 #pragma once
 
 #include "icgd/train/optim.hpp"
@@ -48,7 +54,7 @@ struct FastLsaConfig {
 
   int batch_size = 2048;
   std::uint64_t seed = 0;
-  int threads = 0;  ///< 0: std::thread::hardware_concurrency()
+  int threads = 0;  ///< 0: all hardware threads (resolve_threads, parallel.hpp)
 
   int width() const { return x_dim + 1; }
   int keys() const { return key_size > 0 ? key_size : x_dim + 1; }
@@ -76,7 +82,7 @@ ParamStore<T> fast_lsa_param_layout(const FastLsaConfig& config);
 /// The tasks the fast trainer trains on at `step` (tasks first_task .. first_task + count − 1),
 /// as a TaskBatch. Values are those of the scalar type T the trainer computes in (they are
 /// stored exactly in the double matrices), so training on them reproduces the step bit for bit.
-/// Stream layout: fast_philox.hpp; it is not rng.hpp's TaskRng stream.
+/// Stream layout: docs/performance.md, "Task stream"; it is not rng.hpp's TaskRng stream.
 template <class T>
 TaskBatch fast_generate_tasks(const FastLsaConfig& config, std::uint64_t step, int count,
                               std::uint32_t first_task = 0);
@@ -98,7 +104,7 @@ std::vector<T> fast_lsa_predict(const FastLsaConfig& config, const ParamStore<T>
 std::string fast_lsa_build_info();
 
 namespace fast {
-class Engine;  // per-thread scratch, worker threads (fast_lsa.cpp)
+class Engine;  // worker threads, per-thread scratch (lib/src/train/fast/engine.hpp)
 }
 
 /// Loss and gradient of one training step with the tasks generated in cache: the object to

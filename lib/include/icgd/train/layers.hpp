@@ -6,6 +6,8 @@
 // differences in long double (tests/train/test_layers.cpp).
 #pragma once
 
+#include "icgd/train/matrix.hpp"
+
 #include <Eigen/Dense>
 
 #include <cmath>
@@ -14,14 +16,10 @@
 
 namespace icgd::train {
 
-template <class T>
-using LMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
-template <class T>
-using LVec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
 /// Read-only matrix argument; T is deduced from the weights, not from this argument, so any
 /// matrix expression of the right scalar type binds.
 template <class T>
-using InRef = Eigen::Ref<const LMat<std::type_identity_t<T>>>;
+using InRef = Eigen::Ref<const MatrixX<std::type_identity_t<T>>>;
 
 // ---------------------------------------------------------------------------------------------
 // Self-attention (docs/papers/von_oswald.md, "The linear self-attention layer"). Heads h = 0..H−1 use rows [h·k, (h+1)·k) of W_Q, W_K, W_V and
@@ -39,29 +37,29 @@ using InRef = Eigen::Ref<const LMat<std::type_identity_t<T>>>;
 
 template <class T>
 struct AttentionWeights {
-  Eigen::Map<const LMat<T>> W_Q, W_K, W_V, P;
+  Eigen::Map<const MatrixX<T>> W_Q, W_K, W_V, P;
   int num_heads;
 };
 
 template <class T>
 struct AttentionGrads {
-  Eigen::Map<LMat<T>> W_Q, W_K, W_V, P;
+  Eigen::Map<MatrixX<T>> W_Q, W_K, W_V, P;
 };
 
 template <class T>
 struct AttentionCache {
-  LMat<T> input;              // D × (tasks·L)
-  LMat<T> Q, K, V;            // (H·k) × (tasks·L); K, V are only read on key/value columns
-  std::vector<LMat<T>> attn;  // per head: num_kv × (tasks·L) (logits if linear, probabilities if softmax)
-  LMat<T> heads_out;          // (H·k) × (tasks·L)
-  LMat<T> d_heads, dQ, dK, dV, dA;  // backward scratch
+  MatrixX<T> input;              // D × (tasks·L)
+  MatrixX<T> Q, K, V;            // (H·k) × (tasks·L); K, V are only read on key/value columns
+  std::vector<MatrixX<T>> attn;  // per head: num_kv × (tasks·L) (logits if linear, probabilities if softmax)
+  MatrixX<T> heads_out;          // (H·k) × (tasks·L)
+  MatrixX<T> d_heads, dQ, dK, dV, dA;  // backward scratch
   int num_kv = 0, seq_len = 0;
   bool softmax = false;
 };
 
 template <class T>
 void attention_forward(const AttentionWeights<T>& w, const InRef<T>& input, int num_kv, bool softmax,
-                       LMat<T>& out, AttentionCache<T>& cache, int seq_len = 0) {
+                       MatrixX<T>& out, AttentionCache<T>& cache, int seq_len = 0) {
   const int cols = static_cast<int>(input.cols());
   const int L = seq_len > 0 ? seq_len : cols;
   const int tasks = cols / L;
@@ -78,7 +76,7 @@ void attention_forward(const AttentionWeights<T>& w, const InRef<T>& input, int 
   cache.heads_out.resize(H * k, cols);
   const T scale = T(1) / std::sqrt(static_cast<T>(k));
   for (int h = 0; h < H; ++h) {
-    LMat<T>& A = cache.attn[static_cast<std::size_t>(h)];
+    MatrixX<T>& A = cache.attn[static_cast<std::size_t>(h)];
     A.resize(num_kv, cols);
     for (int t = 0; t < tasks; ++t) {
       const int c0 = t * L;
@@ -101,7 +99,7 @@ void attention_forward(const AttentionWeights<T>& w, const InRef<T>& input, int 
 
 template <class T>
 void attention_backward(const AttentionWeights<T>& w, AttentionCache<T>& cache, const InRef<T>& d_out,
-                        AttentionGrads<T>& g, LMat<T>& d_input) {
+                        AttentionGrads<T>& g, MatrixX<T>& d_input) {
   const int cols = static_cast<int>(cache.input.cols());
   const int L = cache.seq_len;
   const int tasks = cols / L;
@@ -115,7 +113,7 @@ void attention_backward(const AttentionWeights<T>& w, AttentionCache<T>& cache, 
   cache.dK.setZero(H * k, cols);  // query columns stay zero when it is no key/value
   cache.dV.setZero(H * k, cols);
   for (int h = 0; h < H; ++h) {
-    const LMat<T>& A = cache.attn[static_cast<std::size_t>(h)];
+    const MatrixX<T>& A = cache.attn[static_cast<std::size_t>(h)];
     for (int t = 0; t < tasks; ++t) {
       const int c0 = t * L;
       const auto At = A.middleCols(c0, L);
@@ -166,23 +164,23 @@ T gelu_derivative(T z) {
 // ---------------------------------------------------------------------------------------------
 template <class T>
 struct MlpWeights {
-  Eigen::Map<const LMat<T>> W1, b1, W2, b2;  // b1, b2: column vectors, or 0 × 0 when absent
+  Eigen::Map<const MatrixX<T>> W1, b1, W2, b2;  // b1, b2: column vectors, or 0 × 0 when absent
 };
 
 template <class T>
 struct MlpGrads {
-  Eigen::Map<LMat<T>> W1, b1, W2, b2;
+  Eigen::Map<MatrixX<T>> W1, b1, W2, b2;
 };
 
 template <class T>
 struct MlpCache {
-  LMat<T> input, pre, act;  // pre = W1 X + b1, act = gelu(pre)
-  LMat<T> tanh_u;           // tanh(√(2/π)(z + 0.044715 z³)), reused by the backward pass
-  LMat<T> d_pre;            // backward scratch
+  MatrixX<T> input, pre, act;  // pre = W1 X + b1, act = gelu(pre)
+  MatrixX<T> tanh_u;           // tanh(√(2/π)(z + 0.044715 z³)), reused by the backward pass
+  MatrixX<T> d_pre;            // backward scratch
 };
 
 template <class T>
-void mlp_forward(const MlpWeights<T>& w, const InRef<T>& input, LMat<T>& out,
+void mlp_forward(const MlpWeights<T>& w, const InRef<T>& input, MatrixX<T>& out,
                  MlpCache<T>& cache) {
   cache.input = input;
   cache.pre.noalias() = w.W1 * input;
@@ -211,10 +209,10 @@ void add_row_sums(const InRef<T>& d_out, Dst&& db) {
 
 template <class T>
 void mlp_backward(const MlpWeights<T>& w, MlpCache<T>& cache, const InRef<T>& d_out,
-                  MlpGrads<T>& g, LMat<T>& d_input) {
+                  MlpGrads<T>& g, MatrixX<T>& d_input) {
   g.W2.noalias() += d_out * cache.act.transpose();
   if (g.b2.size() > 0) add_row_sums<T>(d_out, g.b2);
-  LMat<T>& d_pre = cache.d_pre;
+  MatrixX<T>& d_pre = cache.d_pre;
   d_pre.noalias() = w.W2.transpose() * d_out;
   // gelu'(z) = ½(1 + t) + ½ z (1 − t²) √(2/π)(1 + 3·0.044715 z²), t the cached tanh.
   const T c = std::sqrt(T(2) / T(3.14159265358979323846264338327950288L));
@@ -232,24 +230,24 @@ void mlp_backward(const MlpWeights<T>& w, MlpCache<T>& cache, const InRef<T>& d_
 // ---------------------------------------------------------------------------------------------
 template <class T>
 struct LayerNormWeights {
-  Eigen::Map<const LMat<T>> gamma, beta;  // D × 1
+  Eigen::Map<const MatrixX<T>> gamma, beta;  // D × 1
   T eps = T(1e-5);
 };
 
 template <class T>
 struct LayerNormGrads {
-  Eigen::Map<LMat<T>> gamma, beta;
+  Eigen::Map<MatrixX<T>> gamma, beta;
 };
 
 template <class T>
 struct LayerNormCache {
-  LMat<T> normalized;  // x̂, D × L
-  LVec<T> inv_std;     // L
+  MatrixX<T> normalized;  // x̂, D × L
+  VectorX<T> inv_std;     // L
 };
 
 template <class T>
 void layernorm_forward(const LayerNormWeights<T>& w, const InRef<T>& input,
-                       LMat<T>& out, LayerNormCache<T>& cache) {
+                       MatrixX<T>& out, LayerNormCache<T>& cache) {
   const int D = static_cast<int>(input.rows());
   const int L = static_cast<int>(input.cols());
   cache.normalized.resize(D, L);
@@ -270,14 +268,14 @@ void layernorm_forward(const LayerNormWeights<T>& w, const InRef<T>& input,
 template <class T>
 void layernorm_backward(const LayerNormWeights<T>& w, const LayerNormCache<T>& cache,
                         const InRef<T>& d_out, LayerNormGrads<T>& g,
-                        LMat<T>& d_input) {
+                        MatrixX<T>& d_input) {
   const int D = static_cast<int>(d_out.rows());
   const int L = static_cast<int>(d_out.cols());
   d_input.resize(D, L);
   for (int j = 0; j < L; ++j) {
     g.gamma.col(0).array() += d_out.col(j).array() * cache.normalized.col(j).array();
     g.beta.col(0) += d_out.col(j);
-    const LVec<T> d_hat = (d_out.col(j).array() * w.gamma.col(0).array()).matrix();
+    const VectorX<T> d_hat = (d_out.col(j).array() * w.gamma.col(0).array()).matrix();
     const T mean_d = d_hat.mean();
     const T mean_dx = d_hat.dot(cache.normalized.col(j)) / static_cast<T>(D);
     d_input.col(j) = (cache.inv_std(j) *
@@ -290,16 +288,16 @@ void layernorm_backward(const LayerNormWeights<T>& w, const LayerNormCache<T>& c
 // Linear map on every token: Y = W X + b (embedding). Shapes W: out × in, b: out or 0 × 0.
 // ---------------------------------------------------------------------------------------------
 template <class T>
-void linear_forward(const Eigen::Map<const LMat<T>>& W, const Eigen::Map<const LMat<T>>& b,
-                    const InRef<T>& input, LMat<T>& out) {
+void linear_forward(const Eigen::Map<const MatrixX<T>>& W, const Eigen::Map<const MatrixX<T>>& b,
+                    const InRef<T>& input, MatrixX<T>& out) {
   out.noalias() = W * input;
   if (b.size() > 0) out.colwise() += b.col(0);
 }
 
 template <class T>
-void linear_backward(const Eigen::Map<const LMat<T>>& W, const InRef<T>& input,
-                     const InRef<T>& d_out, Eigen::Map<LMat<T>>& dW,
-                     Eigen::Map<LMat<T>>& db, LMat<T>& d_input) {
+void linear_backward(const Eigen::Map<const MatrixX<T>>& W, const InRef<T>& input,
+                     const InRef<T>& d_out, Eigen::Map<MatrixX<T>>& dW,
+                     Eigen::Map<MatrixX<T>>& db, MatrixX<T>& d_input) {
   dW.noalias() += d_out * input.transpose();
   if (db.size() > 0) add_row_sums<T>(d_out, db);
   d_input.noalias() = W.transpose() * d_out;

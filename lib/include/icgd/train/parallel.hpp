@@ -14,6 +14,8 @@
 namespace icgd::train {
 
 /// Number of threads to use: `requested` if > 0, else hardware concurrency (at least 1).
+/// The one place the library reads the hardware's thread count: every `threads = 0` setting
+/// (TrainConfig, FastLsaConfig, the `threads` arguments) means what this returns.
 inline int resolve_threads(int requested) {
   if (requested > 0) return requested;
   const unsigned hw = std::thread::hardware_concurrency();

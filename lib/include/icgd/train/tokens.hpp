@@ -5,17 +5,13 @@
 // (math convention; Haiku stores transposes, docs/papers/von_oswald.md, "Conventions that bite").
 #pragma once
 
+#include "icgd/train/matrix.hpp"
 #include "icgd/train/tasks.hpp"
 
 #include <Eigen/Dense>
 #include <nlohmann/json.hpp>
 
 namespace icgd::train {
-
-template <class T>
-using MatrixX = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
-template <class T>
-using VectorX = Eigen::Matrix<T, Eigen::Dynamic, 1>;
 
 template <class T>
 struct TokenBatch {

@@ -33,7 +33,7 @@ struct TrainConfig {
   std::uint64_t seed = 0;
   int eval_tasks = 10000;   ///< size of the fixed evaluation set (A.8: 10 000)
   int eval_every = 100;     ///< evaluate every this many steps (and at the last step); 0: never
-  int threads = 0;          ///< 0: std::thread::hardware_concurrency()
+  int threads = 0;          ///< 0: all hardware threads (resolve_threads, parallel.hpp)
   std::string checkpoint_path;  ///< empty: no checkpoints
   int checkpoint_every = 0;     ///< steps between checkpoints (0: only at the end, if a path is set)
 

@@ -1,4 +1,5 @@
-// icgd/train/fast_simd.hpp — lane vectors for the fast LSA path (docs/performance.md).
+// lib/src/train/fast/simd.hpp — lane vectors for the fast LSA path (private to icgd_train and
+// its tests; docs/performance.md).
 //
 // The fast path keeps several independent tasks side by side in the lanes of one 256-bit
 // register (8 floats or 4 doubles): every scalar of the per-task computation becomes a lane
@@ -8,7 +9,7 @@
 //
 // Also here: the two transcendental functions Box–Muller needs (log and sin/cos of 2πu),
 // written for lanes from their Taylor series with exact coefficients 1/k and 1/k!. They are
-// not correctly rounded (error a few ulp, tested against long double in test_fast_simd.cpp),
+// not correctly rounded (error a few ulp, tested against long double in test_fast_philox.cpp),
 // but they are pure arithmetic, so the task stream is the same on every machine and libm.
 #pragma once
 

@@ -1,4 +1,4 @@
-// icgd/train/fast_philox.hpp — Random123 Philox4x32-10 for 8 tasks at once, and the fast
+// lib/src/train/fast/philox.hpp — Random123 Philox4x32-10 for 8 tasks at once, and the fast
 // path's task stream (docs/performance.md, "Task stream").
 //
 // Why not rng.hpp's TaskRng: it is scalar, draws each uniform from two words and each normal
@@ -16,7 +16,7 @@
 // (rng.hpp puts a small stream id in c3; ours has bit 30 set).
 #pragma once
 
-#include "icgd/train/fast_simd.hpp"
+#include "fast/simd.hpp"
 
 #include <array>
 #include <bit>

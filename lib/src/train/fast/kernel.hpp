@@ -1,6 +1,6 @@
-// icgd/train/fast_lsa_kernel.hpp — internals of the fast LSA path (fast_lsa.hpp): task
+// lib/src/train/fast/kernel.hpp — internals of the fast LSA path (icgd/train/fast_lsa.hpp): task
 // generation in cache and the hand-derived forward/backward for one group of tasks held in
-// the lanes of AVX2 registers. Included by lib/src/train/fast_lsa.cpp and by the tests.
+// the lanes of AVX2 registers. Private to icgd_train (fast/passes.cpp drives it) and its tests.
 //
 // Notation (docs/performance.md, "Backward pass"): per task, tokens E (N+1 tokens of width
 // D = d+1, the query last), context Gram matrix S = Σ_{i<N} e_i e_iᵀ, shared merged weights
@@ -14,8 +14,8 @@
 // with u = U's last row and q̃ = M e_q, which costs O(N·D) instead of O(D³) (see last_layer).
 #pragma once
 
-#include "icgd/train/fast_philox.hpp"
-#include "icgd/train/fast_simd.hpp"
+#include "fast/philox.hpp"
+#include "fast/simd.hpp"
 
 #include <cstdint>
 
@@ -80,7 +80,7 @@ template <int kP, class V>
 }
 
 // ---------------------------------------------------------------------------------------------
-// Task generation (stream layout: fast_philox.hpp). One generation group = 8 consecutive tasks
+// Task generation (stream layout: fast/philox.hpp). One generation group = 8 consecutive tasks
 // = the 8 lanes of the Philox words = 1 float lane group or 2 double lane groups ("halves").
 // ---------------------------------------------------------------------------------------------
 

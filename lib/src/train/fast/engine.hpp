@@ -1,0 +1,59 @@
+// lib/src/train/fast/engine.hpp — what the fast path's translation units share (private to
+// icgd_train):
+//   config.cpp   FastLsaConfig, what the fast path supports, the parameter layout and its check;
+//   pool.cpp     the thread pool (pool.hpp);
+//   passes.cpp   the chunk layout and the passes over a batch that drive the lane-group kernel
+//                (kernel.hpp): loss and gradient, predictions, generated tasks;
+//   trainer.cpp  FastLsaObjective and FastLsaTrainer, the training loop.
+#pragma once
+
+#include "icgd/train/fast_lsa.hpp"
+
+#include "fast/philox.hpp"
+#include "fast/pool.hpp"
+
+#include <vector>
+
+namespace icgd::train::fast {
+
+/// Worker threads and everything a pass reuses from one call to the next.
+class Engine {
+ public:
+  explicit Engine(int threads) : pool(threads), scratch(static_cast<std::size_t>(pool.threads())) {}
+  Pool pool;
+  std::vector<AlignedBytes> scratch;  // per thread
+  AlignedBytes weights;               // broadcast M, U
+  std::vector<double> partials;       // per chunk: loss, dM, dU
+  std::vector<long> chunk_starts;     // chunk layout of the last batch size
+  long chunk_count = -1;              // the batch size chunk_starts was made for
+};
+
+/// How a batch of `count` tasks is cut into chunks (passes.cpp): chunk c is tasks
+/// [starts[c], starts[c+1]); starts.back() = count.
+std::vector<long> chunk_starts(long count);
+
+/// Throws std::invalid_argument unless `params` has the canonical layout of `c`
+/// (fast_lsa_param_layout), checked without building it: this runs every step (config.cpp).
+template <class T>
+void check_layout(const FastLsaConfig& c, const ParamStore<T>& params);
+
+/// Throws std::invalid_argument unless `tasks` has the shapes `c` expects and is not empty.
+void check_tasks(const FastLsaConfig& c, const TaskBatch& tasks);
+
+/// One full pass over `count` tasks (passes.cpp): generated from `philox` when it is not null,
+/// else read from `tasks`. Returns the loss; with `grad` not null also its gradient (resized
+/// to the layout, overwritten).
+template <class T>
+double loss_pass(Engine& engine, const FastLsaConfig& c, const ParamStore<T>& params, long count,
+                 const PhiloxLanes* philox, const TaskBatch* tasks, std::vector<T>* grad);
+
+extern template void check_layout<float>(const FastLsaConfig&, const ParamStore<float>&);
+extern template void check_layout<double>(const FastLsaConfig&, const ParamStore<double>&);
+extern template double loss_pass<float>(Engine&, const FastLsaConfig&, const ParamStore<float>&,
+                                        long, const PhiloxLanes*, const TaskBatch*,
+                                        std::vector<float>*);
+extern template double loss_pass<double>(Engine&, const FastLsaConfig&, const ParamStore<double>&,
+                                         long, const PhiloxLanes*, const TaskBatch*,
+                                         std::vector<double>*);
+
+}  // namespace icgd::train::fast
