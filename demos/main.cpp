@@ -9,18 +9,6 @@
 #include <exception>
 #include <new>
 
-namespace icgd::cli {
-std::vector<Command>& command_registry() {
-  static std::vector<Command> registry;
-  return registry;
-}
-namespace {
-int g_exit_status = 0;
-}
-void set_exit_status(int status) { g_exit_status = status; }
-int exit_status() { return g_exit_status; }
-}  // namespace icgd::cli
-
 int main(int argc, char** argv) {
   using namespace icgd::cli;
   install_signal_handlers();

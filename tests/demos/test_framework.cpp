@@ -1,7 +1,8 @@
 // Tests of the demo framework's record of checks (demos/demo/framework.cpp): a check holds,
 // does not hold, or — when it failed on a model that was still improving at the end of its
 // training — is inconclusive; results.json and the exit status (0, 3, 4) say which.
-// framework.cpp is compiled into this test; main.cpp's exit-status store is replaced below.
+// The test links the command-line support library (icgd_cli_support), the same framework and
+// exit-status store as `icgd`.
 #include "demo/framework.hpp"
 
 #include "temp_folder.hpp"
@@ -11,14 +12,6 @@
 
 #include <filesystem>
 #include <fstream>
-
-namespace icgd::cli {
-namespace {
-int g_status = 0;
-}
-void set_exit_status(int status) { g_status = status; }
-int exit_status() { return g_status; }
-}  // namespace icgd::cli
 
 namespace fs = std::filesystem;
 using namespace icgd;
