@@ -9,11 +9,14 @@
 // with K-step GD at λη (η: the line-searched one-step rate) and, at a few K, with K-step GD at
 // its own best learning rate, plus the alignment (cosine of sensitivities, prediction
 // difference) between the iterated trained model and the iterated GD model.
+// The model surgery (iterating the layer, projecting it on the GD structure, its preconditioner)
+// is the library's: icgd/train/surgery.hpp.
 #include "demo/framework.hpp"
 #include "demo/support.hpp"
 #include "options.hpp"
 #include "icgd/io/csv.hpp"
 #include "icgd/io/table.hpp"
+#include "icgd/train/surgery.hpp"
 
 #include <fmt/format.h>
 
@@ -37,22 +40,6 @@ struct RecurrentOptions {
 };
 
 using Scalar = float;
-
-/// The trained layer as a recurrent stack of `iterations` applications with damping λ: the
-/// same four matrices under the recurrent names ("layer0.attn.W_Q" → "shared.attn.W_Q").
-train::Model<Scalar> iterate_layer(const train::Model<Scalar>& one_layer, int iterations, double damping) {
-  train::ModelConfig config = one_layer.config();
-  config.num_layers = iterations;
-  config.recurrent = true;
-  config.damping = damping;
-  train::Model<Scalar> iterated(config);
-  for (const auto& info : one_layer.params().infos()) {
-    const std::string suffix = info.name.substr(info.name.find('.'));
-    iterated.params().mat("shared" + suffix) = one_layer.params().mat(info.name);
-  }
-  iterated.refresh();
-  return iterated;
-}
 
 /// A task's loss above this counts as blown up (float overflows soon after).
 constexpr double kBlownUp = 1e3;
@@ -88,48 +75,6 @@ LossStats loss_stats_of(const train::TaskBatch& tasks, const Eigen::MatrixXd& pr
   std::vector<double> losses(static_cast<std::size_t>(predictions.cols()));
   for (Eigen::Index b = 0; b < predictions.cols(); ++b) losses[static_cast<std::size_t>(b)] = 0.5 * (predictions.col(b) - targets.col(b)).squaredNorm();
   return loss_stats(std::move(losses));
-}
-
-/// The trained layer with the parts that GD's construction has as zero in the x-rows of
-/// W_PV = P W_V set to zero (Proposition 1: the x-slots never change): a diagnostic of where the
-/// iterated trained model departs from iterated GD. Returned as W_K = I, W_Q = W_KQ,
-/// W_V = W_PV (x-rows zeroed), P = I, which computes the same function as the products.
-train::Model<Scalar> project_on_gd_structure(const train::Model<Scalar>& one_layer) {
-  Eigen::MatrixXd KQ, PV;
-  train::attention_products(one_layer, 0, KQ, PV);
-  const int x_dim = static_cast<int>(PV.rows()) - one_layer.config().y_dim;
-  PV.topRows(x_dim).setZero();
-  train::Model<Scalar> projected(one_layer.config());
-  const auto width = static_cast<Eigen::Index>(PV.rows());
-  projected.params().mat("layer0.attn.W_K") = Eigen::MatrixXf::Identity(width, width);
-  projected.params().mat("layer0.attn.W_Q") = KQ.cast<float>();
-  projected.params().mat("layer0.attn.W_V") = PV.cast<float>();
-  projected.params().mat("layer0.attn.P") = Eigen::MatrixXf::Identity(width, width);
-  projected.refresh();
-  return projected;
-}
-
-/// The trained layer's preconditioner: the part of its query update that has the GD form,
-/// Δy_q ∝ W_PV[y, y] · Σ_i y_i x_iᵀ W_KQ[x, x] x_q (Proposition 1). For the GD layer the matrix
-/// A = W_PV[y, y] · W_KQ[x, x] is (η/N)·I; a trained layer's A is that up to noise. Its eigenvalue
-/// spread is invisible after one application (the one-step loss is flat around A = αI to first
-/// order) but sets the convergence rate of each direction when the layer is iterated, so it is
-/// what makes the iterated trained model drift from K-step GD at large K.
-struct PreconditionerShape {
-  double min_over_mean = 1, max_over_mean = 1;  ///< eigenvalues of sym(A) relative to their mean
-};
-
-PreconditionerShape preconditioner_shape(const train::Model<Scalar>& one_layer) {
-  Eigen::MatrixXd KQ, PV;
-  train::attention_products(one_layer, 0, KQ, PV);
-  const auto x_dim = static_cast<Eigen::Index>(PV.rows() - one_layer.config().y_dim);
-  const Eigen::MatrixXd A = PV(x_dim, x_dim) * KQ.topLeftCorner(x_dim, x_dim);
-  const Eigen::MatrixXd symmetric = 0.5 * (A + A.transpose());
-  const Eigen::VectorXd eigenvalues = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(symmetric, Eigen::EigenvaluesOnly).eigenvalues();
-  // Ratios, then their range: the mean is negative for the sign convention of W_PV (ŷ = −y-slot),
-  // which would swap min and max if they were divided afterwards.
-  const Eigen::VectorXd ratios = eigenvalues / eigenvalues.mean();
-  return {ratios.minCoeff(), ratios.maxCoeff()};
 }
 
 DemoResult run(DemoContext& ctx, const RecurrentOptions& opt) {
@@ -206,8 +151,8 @@ DemoResult run(DemoContext& ctx, const RecurrentOptions& opt) {
   const auto line_tasks = train::generate_tasks(task, seed, train::Stream::baseline_tasks, 0, line_search_tasks, 0, threads);
   const double eta = train::line_search_gd(line_tasks, 1, {}, threads).eta;
   const auto gd_iterated = train::make_gd_model<Scalar>(d, 1, n, std::vector<double>(static_cast<std::size_t>(k_max), lambda * eta), true);
-  const auto tf_iterated = iterate_layer(one_layer, k_max, lambda);
-  const auto tf_undamped = iterate_layer(one_layer, k_max, 1.0);
+  const auto tf_iterated = train::iterate_layer(one_layer, k_max, lambda);
+  const auto tf_undamped = train::iterate_layer(one_layer, k_max, 1.0);
 
   // Read-outs after every application (reference "stack"): row k = after k applications. A few
   // tasks (large eigenvalues of XXᵀ) can make an iterated model blow up long before the others
@@ -231,9 +176,9 @@ DemoResult run(DemoContext& ctx, const RecurrentOptions& opt) {
   const auto tf_stats = stats_per_k(tf_iterated);
   const auto gd_stats = stats_per_k(gd_iterated);
   const auto undamped_stats = stats_per_k(tf_undamped);
-  const auto projected_stats = stats_per_k(iterate_layer(project_on_gd_structure(one_layer), k_max, lambda));
+  const auto projected_stats = stats_per_k(train::iterate_layer(train::project_on_gd_structure(one_layer), k_max, lambda));
   const double zero_loss = train::zero_predictor_loss(eval_tasks);
-  const PreconditionerShape shape = preconditioner_shape(one_layer);
+  const train::PreconditionerShape shape = train::preconditioner_shape(one_layer);
   int undamped_blowup = -1;  // first K where the undamped iteration's median is worse than predicting 0
   for (int k = 1; k <= k_max && undamped_blowup < 0; ++k)
     if (!(undamped_stats[static_cast<std::size_t>(k)].median <= zero_loss)) undamped_blowup = k;
@@ -261,7 +206,7 @@ DemoResult run(DemoContext& ctx, const RecurrentOptions& opt) {
     const auto best = train::line_search_gd(probe_tasks, k, grid, threads);
     const double best_median =
         loss_stats_of(eval_tasks, train::gd_predictions(eval_tasks, best.eta, k, threads)).median;
-    const auto align = train::compare_models(iterate_layer(one_layer, k, lambda),
+    const auto align = train::compare_models(train::iterate_layer(one_layer, k, lambda),
                                              train::make_gd_model<Scalar>(d, 1, n, std::vector<double>(static_cast<std::size_t>(k), lambda * eta), true),
                                              subset, d, threads);
     const auto& tf = tf_stats[static_cast<std::size_t>(k)];

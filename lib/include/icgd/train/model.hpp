@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -189,6 +190,38 @@ class Model {
   /// `full` (rebuilds the expanded matrices). Cheap; the training loop calls it each step.
   void refresh();
 
+  // ----- typed access to a layer's attention matrices (model surgery, train/surgery.hpp) -----
+  /// Views of the four attention matrices of applied layer `layer` (0 ≤ layer < num_layers):
+  /// W_Q, W_K, W_V are (heads · key size) × width, P is width × (heads · key size); head h owns
+  /// rows [h·k, (h+1)·k) of W_Q/W_K/W_V and those columns of P. For a recurrent model every
+  /// layer index views the same shared matrices. The parameter names behind them are the
+  /// model's business; these views are how code outside the model reaches the weights.
+  /// (Not layers.hpp's AttentionWeights<T>, the kernel's read-only argument.)
+  struct AttentionView {
+    typename ParamStore<T>::Map W_Q, W_K, W_V, P;
+  };
+  struct ConstAttentionView {
+    typename ParamStore<T>::ConstMap W_Q, W_K, W_V, P;
+  };
+  /// Writable views into params(). Only for AttentionParam::full: the GD-structured
+  /// parametrisations derive their matrices from the trained scalars (std::logic_error).
+  /// Views stay valid until the model is moved, copied over or re-laid-out.
+  AttentionView attention(int layer) {
+    if (config_.attention != AttentionParam::full)
+      throw std::logic_error(
+          "Model::attention: the GD-structured parametrisations have no writable attention "
+          "matrices (set gd.eta / gd.gamma instead)");
+    const LayerSlots& s = slots_of(layer);
+    return {params_.mat(s.W_Q), params_.mat(s.W_K), params_.mat(s.W_V), params_.mat(s.P)};
+  }
+  /// The matrices the layer computes with: params() for `full`, the expanded matrices of the
+  /// GD-structured parametrisations otherwise (current as of the last refresh()).
+  ConstAttentionView attention(int layer) const {
+    const LayerSlots& s = slots_of(layer);
+    const ParamStore<T>& store = layer_store();
+    return {store.mat(s.W_Q), store.mat(s.W_K), store.mat(s.W_V), store.mat(s.P)};
+  }
+
  private:
   struct LayerSlots {
     int W_Q = -1, W_K = -1, W_V = -1, P = -1;
@@ -197,6 +230,11 @@ class Model {
     int gd_eta = -1, gd_gamma = -1;  // in params_ (GD-structured only)
   };
   void build_layout();
+  const LayerSlots& slots_of(int layer) const {
+    if (layer < 0 || layer >= config_.num_layers)
+      throw std::out_of_range("Model::attention: layer index out of range");
+    return layers_[static_cast<std::size_t>(layer)];
+  }
   const ParamStore<T>& layer_store() const;
   void backprop_input(ModelWorkspace<T>& ws, std::vector<T>& grad, MatrixX<T>* d_tokens) const;
 
