@@ -147,8 +147,15 @@ void explain(const VerifyArgs& a) {
     if (!p.first_difference.empty()) fmt::print("  first difference: {}\n", p.first_difference);
     fmt::print("\n");
   }
-  if (parts.empty()) fmt::print("no engine has a construction for {}\n", claim.id);
-  set_exit_status(as_expected && !parts.empty() ? 0 : 1);
+  if (parts.empty()) {
+    // Nothing to show is missing evidence (exit 5, as `icgd verify --claim` says), not a failure.
+    fmt::print("no engine has a construction for {} (status: not checked)\n", claim.id);
+    fmt::print(stderr, "icgd: verify: no engine of icgd checks {} yet\n", claim.id);
+    set_exit_status(5);
+    return;
+  }
+  if (!as_expected) fmt::print(stderr, "icgd: verify: {}: a normal form is not what the claim says (UNEXPECTED above)\n", claim.id);
+  set_exit_status(as_expected ? 0 : 1);
 }
 
 // The exit status of a verify run (docs/verification.md): 1 an exact check failed, 2 an engine
