@@ -5,6 +5,8 @@
 #include "icgd/dimfree/claims.hpp"
 #include "icgd/icl/gd_claims.hpp"
 
+#include "temp_folder.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -26,20 +28,12 @@ Claim claim(const std::string& id) {
 
 bool lists(const Claim& c, Engine e) { return std::ranges::find(c.evidence.engines, e) != c.evidence.engines.end(); }
 
-/// A run folder holding one results.json (written by hand: the format demos/demo/framework.cpp writes).
-struct RunFolder {
-  fs::path root;
-  explicit RunFolder(const std::string& name) : root(fs::temp_directory_path() / ("icgd-registry-test-" + name)) {
-    fs::remove_all(root);
-    fs::create_directories(root);
-  }
-  ~RunFolder() { fs::remove_all(root); }
-  fs::path write(const std::string& sub, const std::string& json) const {
-    fs::create_directories(root / sub);
-    std::ofstream(root / sub / "results.json") << json;
-    return root / sub;
-  }
-};
+/// Writes `json` as <folder>/<sub>/results.json (the format demos/demo/framework.cpp writes).
+fs::path write_results(const fs::path& folder, const std::string& sub, const std::string& json) {
+  fs::create_directories(folder / sub);
+  std::ofstream(folder / sub / "results.json") << json;
+  return folder / sub;
+}
 
 std::string results_json(const std::string& demo, bool quick, const std::string& checks) {
   return R"({"demo": ")" + demo + R"(", "seed": 7, "quick": )" + (quick ? "true" : "false") +
@@ -165,13 +159,14 @@ TEST_CASE("statuses: statistical claims come from run folders") {
     REQUIRE(rows.size() == 1);
     CHECK(rows[0].status == Status::not_run);
   }
-  RunFolder folder("runs");
+  const icgd::test::TempFolder folder;
+  fs::create_directories(folder.path);
   SUBCASE("a run with a failed check: did not hold, with the run it came from") {
-    folder.write("one", results_json("one-layer", false,
+    write_results(folder.path, "one", results_json("one-layer", false,
                                      check_json("VO-6.loss-within-1pct.seed0", "held") + "," +
                                          check_json("VO-6.loss-within-1pct.seed1", "did not hold") + "," +
                                          check_json("VO-8.model-cos.seed0", "held")));
-    const auto runs = read_runs({folder.root});
+    const auto runs = read_runs({folder.path});
     REQUIRE(runs.size() == 1);
     const auto rows = demo_rows(vo6, runs, true);
     REQUIRE(rows.size() == 1);
@@ -184,9 +179,9 @@ TEST_CASE("statuses: statistical claims come from run folders") {
     CHECK(demo_rows(claim("VO-11"), runs, true)[0].status == Status::not_run);
   }
   SUBCASE("an inconclusive check, and a --quick run that decides nothing") {
-    folder.write("all/one-layer", results_json("one-layer", false, check_json("VO-6.a", "inconclusive")));
-    folder.write("all/quick", results_json("one-layer", true, check_json("VO-6.a", "held")));
-    const auto runs = read_runs({folder.root});
+    write_results(folder.path, "all/one-layer", results_json("one-layer", false, check_json("VO-6.a", "inconclusive")));
+    write_results(folder.path, "all/quick", results_json("one-layer", true, check_json("VO-6.a", "held")));
+    const auto runs = read_runs({folder.path});
     REQUIRE(runs.size() == 2);
     const auto rows = demo_rows(vo6, runs, true);
     REQUIRE(rows.size() == 2);
@@ -195,14 +190,14 @@ TEST_CASE("statuses: statistical claims come from run folders") {
     CHECK(statuses.count(Status::not_run) == 1);
   }
   SUBCASE("bad run folders are refused with a reason") {
-    CHECK_THROWS_AS(read_runs({folder.root / "missing"}), invalid_request);
-    CHECK_THROWS_AS(read_runs({folder.root}), invalid_request);  // holds no results.json
-    folder.write("corrupt", "{\"demo\": \"one-layer\", \"checks\": [");
-    CHECK_THROWS_AS(read_runs({folder.root}), invalid_request);
+    CHECK_THROWS_AS(read_runs({folder.path / "missing"}), invalid_request);
+    CHECK_THROWS_AS(read_runs({folder.path}), invalid_request);  // holds no results.json
+    write_results(folder.path, "corrupt", "{\"demo\": \"one-layer\", \"checks\": [");
+    CHECK_THROWS_AS(read_runs({folder.path}), invalid_request);
   }
   SUBCASE("not a demo's results.json") {
-    folder.write("other", R"({"tool": "something else"})");
-    CHECK_THROWS_AS(read_runs({folder.root}), invalid_request);
+    write_results(folder.path, "other", R"({"tool": "something else"})");
+    CHECK_THROWS_AS(read_runs({folder.path}), invalid_request);
   }
 }
 

@@ -5,23 +5,19 @@
 #include "icgd/train/metrics.hpp"
 #include "icgd/train/model.hpp"
 
+#include "linear_tasks.hpp"
+
 #include <doctest/doctest.h>
 
 using namespace icgd::train;
 
 namespace {
 
-TaskBatch some_tasks(int d, int n, int batch, std::uint64_t seed, int ny = 1) {
-  TaskConfig c = TaskConfig::paper_linear(d, n);
-  c.y_dim = ny;
-  return generate_tasks(c, seed, Stream::user, 0, batch);
-}
-
 }  // namespace
 
 TEST_CASE("Prop. 1 model = one GD step, every token (VO-1, VO-2)") {
   const int d = 4, n = 6, ny = 2;
-  const TaskBatch tasks = some_tasks(d, n, 20, 1, ny);
+  const TaskBatch tasks = test::linear_tasks(d, n, 20, 1, ny);
   Eigen::MatrixXd W0 = Eigen::MatrixXd::Random(ny, d);
   const double eta = 0.7;
   Model<double> gd = make_gd_model<double>(d, ny, n, {eta}, false, W0);
@@ -46,7 +42,7 @@ TEST_CASE("Prop. 1 model = one GD step, every token (VO-1, VO-2)") {
 }
 
 TEST_CASE("negative control: a wrong sign in W_V breaks the GD identity") {
-  const TaskBatch tasks = some_tasks(3, 5, 10, 2);
+  const TaskBatch tasks = test::linear_tasks(3, 5, 10, 2);
   Model<double> gd = make_gd_model<double>(3, 1, 5, {0.5});
   gd.params().mat("layer0.attn.W_V")(3, 3) = 1.0;  // +I instead of −I
   const Batch<double> batch = make_batch<double>(tasks, {});
@@ -54,7 +50,7 @@ TEST_CASE("negative control: a wrong sign in W_V breaks the GD identity") {
 }
 
 TEST_CASE("K stacked Prop. 1 layers = K GD steps; recurrent with damping = GD with step λη (VO-3, VO-4)") {
-  const TaskBatch tasks = some_tasks(5, 8, 50, 3);
+  const TaskBatch tasks = test::linear_tasks(5, 8, 50, 3);
   const Batch<double> batch = make_batch<double>(tasks, {});
   const std::vector<double> etas{0.9, 0.4, 1.3};
   Model<double> stack = make_gd_model<double>(5, 1, 8, etas);
@@ -78,7 +74,7 @@ TEST_CASE("K stacked Prop. 1 layers = K GD steps; recurrent with damping = GD wi
 }
 
 TEST_CASE("GD++ model = GD++ recursion; it beats GD at the same eta (VO-5)") {
-  const TaskBatch tasks = some_tasks(4, 10, 40, 4);
+  const TaskBatch tasks = test::linear_tasks(4, 10, 40, 4);
   const Batch<double> batch = make_batch<double>(tasks, {});
   const std::vector<double> gammas{0.05, 0.02}, etas{1.0, 0.8};
   Model<double> m = make_gd_plus_plus_model<double>(4, 1, 10, gammas, etas);
@@ -102,7 +98,7 @@ TEST_CASE("structured parametrisations expand to the constructed weights") {
   Model<double> s(c);
   s.init_params(0);
   Model<double> ref = make_gd_plus_plus_model<double>(3, 1, 7, {0.03, 0.03}, {0.6, 0.6});
-  const TaskBatch tasks = some_tasks(3, 7, 10, 5);
+  const TaskBatch tasks = test::linear_tasks(3, 7, 10, 5);
   const Batch<double> batch = make_batch<double>(tasks, {});
   CHECK((s.predict(batch.tokens) - ref.predict(batch.tokens)).norm() < 1e-14);
   Eigen::MatrixXd kq, pv;
@@ -114,7 +110,7 @@ TEST_CASE("structured parametrisations expand to the constructed weights") {
 }
 
 TEST_CASE("interpolation: a rescaled construction interpolates to the same function") {
-  const TaskBatch tasks = some_tasks(4, 6, 30, 6);
+  const TaskBatch tasks = test::linear_tasks(4, 6, 30, 6);
   const Batch<double> batch = make_batch<double>(tasks, {});
   Model<double> gd = make_gd_model<double>(4, 1, 6, {0.8});
   // A "trained" model equal to GD up to the symmetry W_KQ → 2.5·W_KQ, W_PV → W_PV/2.5.
@@ -136,7 +132,7 @@ TEST_CASE("interpolation: a rescaled construction interpolates to the same funct
 }
 
 TEST_CASE("alignment metrics: identical models align perfectly, different ones do not") {
-  const TaskBatch tasks = some_tasks(4, 6, 64, 7);
+  const TaskBatch tasks = test::linear_tasks(4, 6, 64, 7);
   const Batch<double> batch = make_batch<double>(tasks, {});
   Model<double> a = make_gd_model<double>(4, 1, 6, {0.8});
   const AlignmentMetrics same = compare_models(a, a, batch, 4);
@@ -177,7 +173,7 @@ TEST_CASE("OOD sweeps: the GD model's curve equals the GD baseline's, on common 
 }
 
 TEST_CASE("copy diagnostic: with P = 0 layer 0 is the identity, so own = sqrt(width), next = other = 0") {
-  const TaskBatch tasks = some_tasks(3, 4, 8, 10);
+  const TaskBatch tasks = test::linear_tasks(3, 4, 8, 10);
   TokenConfig classic;
   classic.kind = TokenKind::classic;
   classic.pos_enc_size = 4;

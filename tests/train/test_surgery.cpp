@@ -6,6 +6,8 @@
 #include "icgd/train/construct.hpp"
 #include "icgd/train/model.hpp"
 
+#include "linear_tasks.hpp"
+
 #include <doctest/doctest.h>
 
 #include <stdexcept>
@@ -15,12 +17,6 @@
 using namespace icgd::train;
 
 namespace {
-
-TaskBatch surgery_tasks(int d, int n, int batch, std::uint64_t seed, int ny = 1) {
-  TaskConfig c = TaskConfig::paper_linear(d, n);
-  c.y_dim = ny;
-  return generate_tasks(c, seed, Stream::user, 0, batch);
-}
 
 /// The model's parameter name for (layer prefix, matrix), e.g. ("layer1", "W_Q"): what the
 /// accessors must hide, spelled out here to check them against.
@@ -121,7 +117,7 @@ TEST_CASE("attention accessors: shapes with several heads; GD-structured models 
 TEST_CASE("iterate_layer of a Prop. 1 layer = the damped recurrent GD model (VO-4)") {
   const int d = 5, n = 8, K = 6;
   const double eta = 0.9, lambda = 0.75;
-  const TaskBatch tasks = surgery_tasks(d, n, 40, 11);
+  const TaskBatch tasks = test::linear_tasks(d, n, 40, 11);
   const Batch<double> batch = make_batch<double>(tasks, {});
   const Model<double> one = make_gd_model<double>(d, 1, n, {eta});
   const Model<double> iterated = iterate_layer(one, K, lambda);
@@ -139,7 +135,7 @@ TEST_CASE("iterate_layer of a Prop. 1 layer = the damped recurrent GD model (VO-
 
   // With W_0 ≠ 0 and two outputs.
   const int ny = 2;
-  const TaskBatch tasks2 = surgery_tasks(4, 6, 20, 12, ny);
+  const TaskBatch tasks2 = test::linear_tasks(4, 6, 20, 12, ny);
   const Batch<double> batch2 = make_batch<double>(tasks2, {});
   const Eigen::MatrixXd W0 = Eigen::MatrixXd::Random(ny, 4);
   const Model<double> one2 = make_gd_model<double>(4, ny, 6, {0.7}, false, W0);
@@ -176,7 +172,7 @@ TEST_CASE("iterate_layer copies the weights exactly and checks its input") {
 
 TEST_CASE("project_on_gd_structure leaves an exact GD layer's function unchanged") {
   const int d = 4, n = 6, ny = 2;
-  const TaskBatch tasks = surgery_tasks(d, n, 30, 13, ny);
+  const TaskBatch tasks = test::linear_tasks(d, n, 30, 13, ny);
   const Batch<double> batch = make_batch<double>(tasks, {});
   const Eigen::MatrixXd W0 = Eigen::MatrixXd::Random(ny, d);
   const Model<double> gd = make_gd_model<double>(d, ny, n, {0.8}, false, W0);
@@ -207,7 +203,7 @@ TEST_CASE("project_on_gd_structure leaves an exact GD layer's function unchanged
 
 TEST_CASE("project_on_gd_structure removes writes into the x-slots, and only those") {
   const int d = 4, n = 6;
-  const TaskBatch tasks = surgery_tasks(d, n, 30, 14);
+  const TaskBatch tasks = test::linear_tasks(d, n, 30, 14);
   const Batch<double> batch = make_batch<double>(tasks, {});
   const Model<double> gd = make_gd_model<double>(d, 1, n, {0.8});
   Model<double> perturbed = gd;

@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <map>
 #include <set>
+#include <string_view>
 
 namespace icgd::claims {
 namespace {
@@ -18,16 +18,18 @@ Engine proof_engine(const std::string& unit) {
   return unit.starts_with("proofs/dimfree/") ? Engine::compile_time_dimfree : Engine::compile_time;
 }
 
-std::string joined(const std::vector<std::string>& parts, const char* separator) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : separator) + p;
-  return out;
+std::string joined(const std::vector<std::string>& parts, std::string_view separator) {
+  return fmt::format("{}", fmt::join(parts, separator));
 }
 
 /// Receipts of one sweep split per unit ("Nx=1 x Ny={1,2} x ...", "Nx=2 x Ny={1,2} x ...") read
 /// as one: "Nx={1,2} x Ny={1,2} x ...". Texts of other shapes are kept as they are.
 std::vector<std::string> merged_sizes(const std::vector<std::string>& sizes) {
-  std::vector<std::pair<std::string, std::vector<std::string>>> groups;  // (rest, first values)
+  struct Group {
+    std::string name, rest;           // "Nx=", " x Ny={1,2} x ..."
+    std::vector<std::string> values;  // "1", "2", ...
+  };
+  std::vector<Group> groups;
   std::vector<std::string> others;
   for (const auto& s : sizes) {
     const auto eq = s.find('='), cut = s.find(" x ");
@@ -35,17 +37,15 @@ std::vector<std::string> merged_sizes(const std::vector<std::string>& sizes) {
       others.push_back(s);
       continue;
     }
-    const std::string key_and_rest = s.substr(0, eq + 1) + '\x1f' + s.substr(cut);
-    auto it = std::ranges::find_if(groups, [&](const auto& g) { return g.first == key_and_rest; });
-    if (it == groups.end()) it = groups.insert(groups.end(), {key_and_rest, {}});
-    it->second.push_back(s.substr(eq + 1, cut - eq - 1));
+    Group key{s.substr(0, eq + 1), s.substr(cut), {}};
+    auto it = std::ranges::find_if(groups, [&](const Group& g) { return g.name == key.name && g.rest == key.rest; });
+    if (it == groups.end()) it = groups.insert(groups.end(), std::move(key));
+    it->values.push_back(s.substr(eq + 1, cut - eq - 1));
   }
   std::vector<std::string> out;
-  for (const auto& [key_and_rest, values] : groups) {
-    const auto sep = key_and_rest.find('\x1f');
-    const std::string value = values.size() == 1 ? values[0] : std::string("{").append(joined(values, ",")).append("}");
-    out.push_back(key_and_rest.substr(0, sep) + value + key_and_rest.substr(sep + 1));
-  }
+  for (const auto& g : groups)
+    out.push_back(g.values.size() == 1 ? g.name + g.values[0] + g.rest
+                                       : fmt::format("{}{{{}}}{}", g.name, fmt::join(g.values, ","), g.rest));
   out.insert(out.end(), others.begin(), others.end());
   return out;
 }
@@ -77,7 +77,11 @@ std::vector<EngineResult> compile_time_rows(const Claim& claim, const std::vecto
       }
       if (!found) missing.push_back(unit);
     }
-    EngineResult row{engine, {}, Status::held, {}, 0};
+    // Held only when every unit of this engine left a receipt with the outcome the claim needs.
+    Status status = Status::held;
+    if (!wrong.empty()) status = Status::failed;
+    else if (!missing.empty() || proved.empty()) status = Status::not_built;
+    EngineResult row{engine, {}, status, {}, 0};
     row.sizes = proved.empty() ? std::string("-") : joined(merged_sizes(proved), "; ");
     if (engine == Engine::compile_time_dimfree && !proved.empty()) {
       // Dimension-free receipts read "every size" or "every size; K = 3": list the instances once.
@@ -86,12 +90,10 @@ std::vector<EngineResult> compile_time_rows(const Claim& claim, const std::vecto
         if (p.starts_with("every size; ")) instances.push_back(p.substr(12));
       row.sizes = instances.empty() ? "every size" : "every size; " + joined(instances, ", ");
     }
-    if (!wrong.empty()) {
+    if (status == Status::failed) {
       // A receipt with the opposite outcome means the registry and a proof unit disagree.
-      row.status = Status::failed;
       row.detail = fmt::format("a proof unit records the opposite outcome ({})", joined(wrong, "; "));
-    } else if (!missing.empty()) {
-      row.status = Status::not_built;
+    } else if (status == Status::not_built) {
       row.detail = fmt::format("no receipt in this binary from {} (built without the proofs?)", joined(missing, ", "));
     } else {
       row.detail = claim.negative_control

@@ -1,4 +1,4 @@
-// tests/demos/temp_folder.hpp — a fresh, empty folder per test case, removed at the end (the
+// tests/temp_folder.hpp — a fresh, empty folder per test case, removed at the end (the
 // run-output tests write real run folders).
 #pragma once
 
