@@ -3,6 +3,7 @@
 
 #include "icgd/claims/registry.hpp"
 #include "icgd/io/run_directory.hpp"
+#include "icgd/report/site.hpp"
 #include "options.hpp"
 
 #include <fmt/core.h>
@@ -22,7 +23,8 @@ const std::map<std::string, Engine> engine_names{
     {"compile-time", Engine::compile_time},       {"compile-time-dimfree", Engine::compile_time_dimfree},
     {"symbolic", Engine::runtime_symbolic},       {"rational", Engine::exact_rational},
     {"numeric", Engine::numeric_double},          {"dimension-free", Engine::dimension_free},
-    {"demo", Engine::demo_run}};
+    {"demo", Engine::demo_run},                  {"training-backward", Engine::training_backward},
+    {"gaussian-moments", Engine::gaussian_moments}, {"monte-carlo", Engine::monte_carlo}};
 
 struct VerifyArgs {
   claims::VerifyOptions options;
@@ -76,46 +78,16 @@ void print_claims() {
 }
 
 nlohmann::json to_json(const VerifyArgs& a, const std::vector<claims::ClaimReport>& reports, int exit_code) {
-  const auto& o = a.options;
-  nlohmann::json j;
+  // The claims, their rows and the options in the one shape the site generator also writes
+  // (report::verify_json); this command adds what only it knows.
+  nlohmann::json j = report::verify_json(reports, a.options);
   j["tool"] = "icgd verify";
-  j["icgd_version"] = ICGD_VERSION;
-  j["compiler"] = __VERSION__;
-  j["options"] = {{"nx", o.nx}, {"ny", o.ny}, {"n", o.n}, {"stack_nx", o.stack_nx},
-                  {"stack_ny", o.stack_ny}, {"stack_n", o.stack_n}, {"layers", o.layers},
-                  {"numeric_nx", o.numeric_nx}, {"numeric_ny", o.numeric_ny},
-                  {"numeric_n", o.numeric_n}, {"rational_instances", o.rational_instances},
-                  {"seed", o.seed}, {"relative_error_bound", o.relative_error_bound},
-                  {"claims", o.claim_ids}, {"engines", a.engines}, {"runs", a.runs}};
+  j["options"]["engines"] = a.engines;
+  j["options"]["runs"] = a.runs;
   j["exit_status"] = exit_code;
   // "all_held": everything that was asked for and has evidence held (the exit status is 0); the
   // counts say how many claims are held, not run, not checked, ...
   j["all_held"] = exit_code == 0;
-  j["claims"] = nlohmann::json::array();
-  nlohmann::json counts = nlohmann::json::object();
-  for (const auto& r : reports) counts[claims::to_string(r.status())] = counts.value(claims::to_string(r.status()), 0) + 1;
-  j["status_counts"] = counts;
-  for (const auto& r : reports) {
-    const auto& claim = r.claim;
-    nlohmann::json evidence{{"proof_units", claim.evidence.proof_units},
-                            {"engines", nlohmann::json::array()},
-                            {"demo_checks", nlohmann::json::array()}};
-    for (const auto e : claim.evidence.engines) evidence["engines"].push_back(claims::to_string(e));
-    for (const auto& d : claim.evidence.demo_checks)
-      evidence["demo_checks"].push_back({{"demo", d.demo}, {"check_prefix", d.check_prefix}});
-    nlohmann::json c{{"id", claim.id}, {"paper", claim.paper}, {"location", claim.location},
-                     {"page", claim.page}, {"statement", claim.statement},
-                     {"kind", claims::to_string(claim.kind)}, {"builds_on", claim.builds_on},
-                     {"negative_control", claim.negative_control}, {"evidence", evidence},
-                     {"status", claims::to_string(r.status())}, {"held", r.held()},
-                     {"results", nlohmann::json::array()}};
-    if (claim.control) c["control"] = {{"id", claim.control->id}, {"description", claim.control->description}};
-    for (const auto& e : r.results)
-      c["results"].push_back({{"engine", claims::to_string(e.engine)}, {"sizes", e.sizes},
-                              {"status", claims::to_string(e.status)}, {"detail", e.detail},
-                              {"seconds", e.seconds}});
-    j["claims"].push_back(c);
-  }
   return j;
 }
 

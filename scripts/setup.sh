@@ -5,7 +5,8 @@ set -eu
 
 PACKAGES="g++ cmake ninja-build git pkg-config \
   libeigen3-dev libboost-dev doctest-dev libfmt-dev libcli11-dev nlohmann-json3-dev \
-  librandom123-dev libbenchmark-dev gnuplot-nox"
+  librandom123-dev libbenchmark-dev gnuplot-nox \
+  python3-sphinx python3-myst-parser doxygen graphviz libjs-mathjax fonts-dejavu-core chromium python3-pil"
 
 missing=""
 for p in $PACKAGES; do

@@ -131,7 +131,7 @@ std::int64_t train_with_progress(DemoContext& ctx, train::Trainer<T>& trainer, c
 /// Plugs the fast linear-attention objective (icgd/train/fast_lsa.hpp) into `trainer` when it
 /// implements the trainer's configuration exactly; otherwise the general engine trains.
 /// Returns a one-line description of the path taken (recorded in config.json). The fast path
-/// draws its training tasks from its own counter-based stream (lib/src/train/fast/philox.hpp); evaluation
+/// draws its training tasks from its own counter-based stream (lib/src/train/fast/stream.hpp); evaluation
 /// tasks and initial weights are the general engine's either way.
 template <class T>
 std::string select_training_path(train::Trainer<T>& trainer, bool allow_fast) {

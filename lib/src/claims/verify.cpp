@@ -1,6 +1,8 @@
 // `icgd verify`: every claim of the registry, a row per evidence slot. The runtime engines for the
 // GD-emulation claims VO-1 … VO-4 (von Oswald et al. 2023, Prop. 1 and Sec. 3; stated in
 // docs/papers/von_oswald.md) live here; compile-time and demo rows come from evidence.cpp.
+#include "dai_engines.hpp"
+#include "zfb_engine.hpp"
 #include "icgd/claims/eigen_engine.hpp"
 #include "icgd/claims/registry.hpp"
 #include "icgd/dimfree/claims.hpp"
@@ -283,6 +285,10 @@ std::vector<ClaimReport> verify(const VerifyOptions& o) {
               return numeric_result(c, o.numeric_nx, o.numeric_ny, o.numeric_n, layers, o.seed,
                                     o.relative_error_bound);
             }));
+    } else if (dai::has_runtime_rows(claim.id)) {
+      // Dai et al.'s exact claims: fixed-size, Eigen, training-engine and counterexample rows.
+      for (auto& row : dai::runtime_rows(claim, o, [&](Engine e) { return selected(o, e); }))
+        report.results.push_back(std::move(row));
     } else if (listed(claim, Engine::runtime_symbolic) || listed(claim, Engine::exact_rational) ||
                listed(claim, Engine::numeric_double)) {
       // The registry promises a fixed-size engine that has no construction: say so, never skip.
@@ -299,6 +305,9 @@ std::vector<ClaimReport> verify(const VerifyOptions& o) {
                                   "the registry lists the dimension-free engine, but its table has no construction", 0});
       }
     }
+    // ZFB / Ahn / Mahankali analytic claims: the exact Gaussian-moment engine and Monte Carlo.
+    for (auto& row : zfb_analytic::rows(claim, o, [&](Engine e) { return selected(o, e); }))
+      report.results.push_back(std::move(row));
     if (selected(o, Engine::demo_run))
       for (auto& row : demo_rows(claim, runs, !o.runs.empty())) report.results.push_back(std::move(row));
 
@@ -354,6 +363,7 @@ std::vector<Explanation> explain(const std::string& id, const VerifyOptions& o) 
       out.push_back(fixed_size_explanation(p, c, layers, c.control,
                                            fmt::format("control {} ({}), {}", claim->control->id, claim->control->description, sizes)));
   }
+  for (auto& e : dai::explanations(*claim, o)) out.push_back(std::move(e));
   for (const auto& check : dimfree::check_all_claims()) {
     const bool is_control = claim->control && check.claim_id == claim->control->id;
     if (check.claim_id != id && !is_control) continue;

@@ -34,6 +34,9 @@ enum class Engine {
   numeric_double,        ///< an independent Eigen implementation in double at large sizes
   dimension_free,        ///< the dimension-free normal forms, evaluated when `icgd verify` runs
   demo_run,              ///< the checks of a demo's run folder (results.json)
+  training_backward,     ///< the training engine's own backward pass (train/layers.hpp), exact on dyadic inputs
+  gaussian_moments,      ///< exact Isserlis/Wick expectations over Rational/Polynomial (icgd/moments)
+  monte_carlo,           ///< Monte-Carlo estimates, held within 3 standard errors of the closed form
 };
 
 /// The outcome of one row, or of a claim (the worst of its rows).

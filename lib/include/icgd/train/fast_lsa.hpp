@@ -14,8 +14,8 @@
 // What makes it fast (none of it changes the model):
 //   * W_Kᵀ W_Q and λ P W_V are multiplied once per step (not per task);
 //   * 8 float / 4 double tasks sit side by side in the lanes of an AVX2 register;
-//   * each task's data is generated in cache right where it is used (Philox4x32-10 for 8
-//     tasks at once);
+//   * each task's data is generated in cache right where it is used (Random123's ARS-7 on the
+//     CPU's AES instructions, 8 tasks at once; the same words without them);
 //   * the backward pass is written out by hand (derivation in docs/performance.md);
 //   * a batch is cut into chunks whose boundaries depend on its size only ("guided": each
 //     chunk is a quarter of the tasks left, rounded down to a multiple of 8 and clamped to
@@ -100,7 +100,8 @@ std::vector<T> fast_lsa_predict(const FastLsaConfig& config, const ParamStore<T>
                                 const TaskBatch& tasks, int threads = 1);
 
 /// How the fast path was compiled, for benchmark reports: compiler version, optimisation, the
-/// instruction sets the code was allowed to use, and which Philox implementation is active.
+/// instruction sets the code was allowed to use, and which implementation of the task stream's
+/// generator (ARS-7: VAES, AES-NI or portable, chosen at run time) is active.
 std::string fast_lsa_build_info();
 
 namespace fast {
@@ -124,6 +125,11 @@ class FastLsaObjective {
   /// Loss of the batch of training step `step` (tasks 0..batch−1 of the fast stream at
   /// (seed, step)) and its gradient (grad resized and overwritten).
   double operator()(std::int64_t step, const ParamStore<T>& params, std::vector<T>& grad);
+
+  /// Generates the tasks of step `step` exactly as operator() does (same threads, chunks and
+  /// code) without training on them; returns a sum over them. `icgd bench` times it to report
+  /// the share of a step spent generating data.
+  double generate_only(std::int64_t step);
 
   /// The same on explicit tasks, using this object's threads.
   double loss_and_grad(const TaskBatch& tasks, const ParamStore<T>& params, std::vector<T>* grad);

@@ -19,6 +19,7 @@
 #pragma once
 
 #include "icgd/train/layers.hpp"
+#include "icgd/train/momentum_attention.hpp"
 #include "icgd/train/params.hpp"
 #include "icgd/train/tokens.hpp"
 
@@ -66,6 +67,9 @@ struct ModelConfig {
   bool first_layer_softmax = false;  ///< softmax in layer 0 only (classic tokens, A.7)
   bool include_query_in_kv = false;  ///< von Oswald: false (docs/papers/von_oswald.md, "Conventions that bite")
   double damping = 1.0;              ///< λ in h ← h + λ·layer(h) (von_oswald.md, "Several layers and the damped recurrence")
+  /// η of momentum attention in every layer (Dai et al. 2023; train/momentum_attention.hpp):
+  /// attention + Σ_{i<t} η^{t−i} v_i. 0 (the default) is plain attention.
+  double momentum_decay = 0;
 
   bool mlp_blocks = false;  ///< attention + MLP blocks (reference only_attention = false)
   int widening_factor = 4;  ///< MLP hidden = widening_factor · width
@@ -111,6 +115,7 @@ struct ModelWorkspace {
   std::vector<LayerNormCache<T>> ln1, ln2;
   std::vector<MatrixX<T>> ln1_out, ln2_out, mid;  ///< mid[l]: state between attention and MLP
   std::vector<AttentionCache<T>> attn;
+  std::vector<MomentumCache<T>> momentum;  ///< only with momentum_decay != 0
   std::vector<MlpCache<T>> mlp;
   MatrixX<T> tmp, tmp2, d_state, d_tmp, d_tmp2;
   int seq_len = 0;

@@ -23,6 +23,9 @@ void FastLsaConfig::validate() const {
   if (batch_size < 1) throw std::invalid_argument("fast LSA: batch_size must be >= 1");
   if (!(input_half_width > 0)) throw std::invalid_argument("fast LSA: input_half_width must be > 0");
   if (!(weight_scale >= 0)) throw std::invalid_argument("fast LSA: weight_scale must be >= 0");
+  // The stream numbers a task's input words below 2^20 (fast/stream.hpp): 3 per 4 inputs.
+  if (3L * (((static_cast<long>(num_context) + 1) * x_dim + 3) / 4) > fast::kWordsPerDomain)
+    throw std::invalid_argument("fast LSA: (num_context + 1) * x_dim must be at most 1398100");
 }
 
 std::string FastLsaConfig::describe() const {
@@ -47,6 +50,7 @@ bool fast_lsa_supports(const TrainConfig& c, std::string* why) {
   if (c.tokens.kind != TokenKind::concatenated) return no("fast path: only concatenated tokens");
   if (m.attention != AttentionParam::full) return no("fast path: only fully trained attention");
   if (m.softmax || m.first_layer_softmax) return no("fast path: only linear attention");
+  if (m.momentum_decay != 0) return no("fast path: no momentum attention");
   if (m.include_query_in_kv) return no("fast path: the query must be masked out of keys/values");
   if (m.mlp_blocks || m.layer_norm || m.input_embedding || m.input_mlp)
     return no("fast path: no MLP, LayerNorm or embedding");
@@ -107,11 +111,11 @@ std::string fast_lsa_build_info() {
 #else
   const char* asserts = "asserts on";
 #endif
-#if defined(__AVX2__)
-  const char* philox = "Philox4x32-10 in AVX2 64-bit slots";
-#else
-  const char* philox = "Philox4x32-10 scalar fallback";
-#endif
+  // The generator's implementation is chosen at run time (fast/ars.cpp); every choice gives
+  // the same words.
+  const std::string generator =
+      std::string("task stream ARS-7 (Random123), ") + fast::ars_backend_name(fast::ars_best_backend()) +
+      " implementation";
 #if defined(__VERSION__)
   const char* compiler = "g++ " __VERSION__;
 #else
@@ -124,7 +128,7 @@ std::string fast_lsa_build_info() {
   const std::string flags;
 #endif
   return fmt::format("{}{}, {}, {}, ISA {}, {}, 256-bit lanes (8 float / 4 double tasks)", compiler,
-                     flags, opt, asserts, isa, philox);
+                     flags, opt, asserts, isa, generator);
 }
 
 template <class T>

@@ -1,5 +1,7 @@
 // lib/src/train/fast/engine.hpp — what the fast path's translation units share (private to
 // icgd_train):
+//   ars.cpp      the ARS generator's three implementations and the run-time choice (ars.hpp);
+//                stream.hpp says which of its words make a task;
 //   config.cpp   FastLsaConfig, what the fast path supports, the parameter layout and its check;
 //   pool.cpp     the thread pool (pool.hpp);
 //   passes.cpp   the chunk layout and the passes over a batch that drive the lane-group kernel
@@ -9,7 +11,7 @@
 
 #include "icgd/train/fast_lsa.hpp"
 
-#include "fast/philox.hpp"
+#include "fast/stream.hpp"
 #include "fast/pool.hpp"
 
 #include <vector>
@@ -40,20 +42,27 @@ void check_layout(const FastLsaConfig& c, const ParamStore<T>& params);
 /// Throws std::invalid_argument unless `tasks` has the shapes `c` expects and is not empty.
 void check_tasks(const FastLsaConfig& c, const TaskBatch& tasks);
 
-/// One full pass over `count` tasks (passes.cpp): generated from `philox` when it is not null,
+/// One full pass over `count` tasks (passes.cpp): generated from `stream` when it is not null,
 /// else read from `tasks`. Returns the loss; with `grad` not null also its gradient (resized
 /// to the layout, overwritten).
 template <class T>
 double loss_pass(Engine& engine, const FastLsaConfig& c, const ParamStore<T>& params, long count,
-                 const PhiloxLanes* philox, const TaskBatch* tasks, std::vector<T>* grad);
+                 const TaskStream* stream, const TaskBatch* tasks, std::vector<T>* grad);
 
+/// Generates the `count` tasks of `stream` exactly as loss_pass does (same chunks, threads and
+/// code) and discards them; returns a sum over them. For timing a step's generation share.
+template <class T>
+double generate_pass(Engine& engine, const FastLsaConfig& c, long count, const TaskStream& stream);
+
+extern template double generate_pass<float>(Engine&, const FastLsaConfig&, long, const TaskStream&);
+extern template double generate_pass<double>(Engine&, const FastLsaConfig&, long, const TaskStream&);
 extern template void check_layout<float>(const FastLsaConfig&, const ParamStore<float>&);
 extern template void check_layout<double>(const FastLsaConfig&, const ParamStore<double>&);
 extern template double loss_pass<float>(Engine&, const FastLsaConfig&, const ParamStore<float>&,
-                                        long, const PhiloxLanes*, const TaskBatch*,
+                                        long, const TaskStream*, const TaskBatch*,
                                         std::vector<float>*);
 extern template double loss_pass<double>(Engine&, const FastLsaConfig&, const ParamStore<double>&,
-                                         long, const PhiloxLanes*, const TaskBatch*,
+                                         long, const TaskStream*, const TaskBatch*,
                                          std::vector<double>*);
 
 }  // namespace icgd::train::fast

@@ -14,7 +14,7 @@
 // with u = U's last row and q̃ = M e_q, which costs O(N·D) instead of O(D³) (see last_layer).
 #pragma once
 
-#include "fast/philox.hpp"
+#include "fast/stream.hpp"
 #include "fast/simd.hpp"
 
 #include <cstdint>
@@ -80,15 +80,16 @@ template <int kP, class V>
 }
 
 // ---------------------------------------------------------------------------------------------
-// Task generation (stream layout: fast/philox.hpp). One generation group = 8 consecutive tasks
-// = the 8 lanes of the Philox words = 1 float lane group or 2 double lane groups ("halves").
+// Task generation (stream layout: fast/stream.hpp). One generation group = 8 consecutive tasks
+// = the 8 lanes of the stream's words = 1 float lane group or 2 double lane groups ("halves").
 // ---------------------------------------------------------------------------------------------
 
 /// Fills the tokens E0 ((N+1) × D per half; x in slots 0..d−1, the context labels in slot d,
 /// the query's label slot 0), the query targets and (optionally) the task weights w.
-/// x of token j, component c is word j·d + c of domain kDomainInputs; the weights are
-/// Box–Muller pairs of words (2p, 2p+1) of domain kDomainWeights. y_j = Σ_c w_c x_jc summed
-/// in c order in T.
+/// Tasks first_task .. first_task + 7 (first_task a multiple of 4, stream.hpp). x of token j,
+/// component c is input j·d + c of the task (four inputs per three words of domain
+/// kDomainInputs); the weights are Box–Muller pairs of words (2p, 2p+1) of domain
+/// kDomainWeights. y_j = Σ_c w_c x_jc summed in c order in T.
 /// Never inlined: the trainer and fast_generate_tasks must run the very same machine code, or
 /// the compiler may contract a·b + c into a fused multiply-add in one place and not in the other
 /// and the "same" tasks would differ in the last bit (it did, with a compile-time width in one
@@ -99,7 +100,7 @@ inline long generate_scratch_size(int D, int N) {
 }
 
 template <class T>
-[[gnu::noinline]] void generate_group(const PhiloxLanes& philox, std::uint32_t first_task,
+[[gnu::noinline]] void generate_group(const TaskStream& stream, std::uint32_t first_task,
                                       int D, int N, T half_width, T weight_scale,
                                       typename Lanes<T>::V* const* E0,
                                       typename Lanes<T>::V* targets,
@@ -108,48 +109,58 @@ template <class T>
   using V = typename Lanes<T>::V;
   constexpr int kHalves = sizeof(T) == 4 ? 1 : 2;
   const int d = D - 1;
-  const PhiloxLanes::Group group = philox.group(first_task);
-  U32x8 words[4];
   V lanes[2];
 
-  // Inputs x, in stream order i = j·d + c: blocks 3u, 3u+1, 3u+2 of domain kDomainInputs
-  // (12 words) hold x_{16u} .. x_{16u+15}, four per word triple (split_triple). They go to the
-  // scratch xs (half h at xs + h·stride); the label loop below moves them to their token slots.
+  // Inputs x, in stream order i = j·d + c: words 3u, 3u+1, 3u+2 of domain kDomainInputs hold
+  // x_{4u} .. x_{4u+3} (split_triple). Only the words the task uses are generated, up to
+  // kChunkTriples triples per call (3 KB of words, in L1). They go to the scratch xs (half h at
+  // xs + h·stride); the label loop below moves them to their token slots.
+  constexpr int kChunkTriples = 32;
+  U32x8 words[3 * kChunkTriples];
   const int x_words = (N + 1) * d;
   const long stride = x_words + 16;
-  for (int unit = 0; 16 * unit < x_words; ++unit) {
-    U32x8 w[12];
-    for (int b = 0; b < 3; ++b)
-      philox.block(group, philox.cached_key(kDomainInputs, static_cast<std::uint32_t>(3 * unit + b)),
-                   w + 4 * b);
+  const int triples = (x_words + 3) / 4;
+  for (int t0 = 0; t0 < triples; t0 += kChunkTriples) {
+    const int n = triples - t0 < kChunkTriples ? triples - t0 : kChunkTriples;
+    stream.words(first_task, kDomainInputs, static_cast<std::uint32_t>(3 * t0), 3 * n, words);
 #pragma GCC unroll 4
-    for (int t = 0; t < 4; ++t) {
+    for (int t = 0; t < n; ++t) {
       U32x8 k[4];
-      split_triple(w[3 * t], w[3 * t + 1], w[3 * t + 2], k);
+      split_triple(words[3 * t], words[3 * t + 1], words[3 * t + 2], k);
 #pragma GCC unroll 4
       for (int m = 0; m < 4; ++m) {
         uniform_lanes<T>(k[m], half_width, lanes);
-        for (int h = 0; h < kHalves; ++h) xs[h * stride + 16 * unit + 4 * t + m] = lanes[h];
+        for (int h = 0; h < kHalves; ++h) xs[h * stride + 4 * (t0 + t) + m] = lanes[h];
       }
     }
   }
 
-  // Weights w ~ N(0, I) by Box–Muller, scaled.
-  V w[kHalves][kMaxWidth];
+  // Weights w ~ N(0, I) by Box–Muller from words (2p, 2p+1) of domain kDomainWeights, in
+  // float for both scalar types: u1 and u2 have 24 bits, so float's accuracy (< 4 ulp for log,
+  // sin, cos) is all the draw can use, and double tasks then get exactly the float tasks' w
+  // (before the scale) at a fraction of double's cost. Widened, then scaled in T.
+  using F = Lanes<float>::V;
+  F wf[kMaxWidth];
   const int pairs = (d + 1) / 2;
-  for (int block = 0; 2 * block < pairs; ++block) {
-    philox.block(group, philox.cached_key(kDomainWeights, static_cast<std::uint32_t>(block)), words);
-    for (int sub = 0; sub < 2 && 2 * block + sub < pairs; ++sub) {
-      const int pair = 2 * block + sub;
-      V u1[2], u2[2];
-      to_lanes<T>(open_unit_numerator(words[2 * sub]), u1);
-      to_lanes<T>(unit_numerator(words[2 * sub + 1]), u2);
-      for (int h = 0; h < kHalves; ++h) {
-        V z0, z1;
-        box_muller<T>(u1[h] * static_cast<T>(0x1.0p-24), u2[h] * static_cast<T>(0x1.0p-24), z0, z1);
-        w[h][2 * pair] = z0 * weight_scale;
-        if (2 * pair + 1 < d) w[h][2 * pair + 1] = z1 * weight_scale;
-      }
+  stream.words(first_task, kDomainWeights, 0, 2 * pairs, words);
+  for (int pair = 0; pair < pairs; ++pair) {
+    F u1, u2, z0, z1;
+    to_lanes<float>(open_unit_numerator(words[2 * pair]), &u1);
+    to_lanes<float>(unit_numerator(words[2 * pair + 1]), &u2);
+    box_muller<float>(u1 * 0x1.0p-24f, u2 * 0x1.0p-24f, z0, z1);
+    wf[2 * pair] = z0;
+    if (2 * pair + 1 < d) wf[2 * pair + 1] = z1;
+  }
+  V w[kHalves][kMaxWidth];
+  for (int c = 0; c < d; ++c) {
+    if constexpr (sizeof(T) == 4) {
+      w[0][c] = wf[c] * weight_scale;
+    } else {
+      using F4 = float __attribute__((vector_size(16)));
+      const F4 lo = __builtin_shufflevector(wf[c], wf[c], 0, 1, 2, 3);
+      const F4 hi = __builtin_shufflevector(wf[c], wf[c], 4, 5, 6, 7);
+      w[0][c] = __builtin_convertvector(lo, V) * weight_scale;
+      w[1][c] = __builtin_convertvector(hi, V) * weight_scale;
     }
   }
 

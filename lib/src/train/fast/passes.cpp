@@ -113,8 +113,8 @@ void chain_rule(const FastLsaConfig& c, const ParamStore<T>& params, const std::
   }
 }
 
-/// What one parallel pass computes.
-enum class Mode { train, predict };
+/// What one parallel pass computes (generate: the tasks only, for timing).
+enum class Mode { train, predict, generate };
 
 template <class T>
 struct Job {
@@ -124,8 +124,8 @@ struct Job {
   Mode mode = Mode::train;
   bool want_grad = true;
   long count = 0;  // tasks
-  // Source: generated (philox != null) or a TaskBatch's arrays.
-  const PhiloxLanes* philox = nullptr;
+  // Source: generated (stream != null) or a TaskBatch's arrays.
+  const TaskStream* stream = nullptr;
   const double* x = nullptr;
   const double* y = nullptr;
   // Broadcast weights.
@@ -185,13 +185,18 @@ void run_chunk(void* ctx, int t, long chunk) {
     V loss{};
     const long chunk_begin = job.chunk_starts[chunk], chunk_end = job.chunk_starts[chunk + 1];
     for (long first = chunk_begin; first < chunk_end; first += 8) {
-      if (job.philox != nullptr) {
-        generate_group<T>(*job.philox, static_cast<std::uint32_t>(first), D, N, half_width,
+      if (job.stream != nullptr) {
+        generate_group<T>(*job.stream, static_cast<std::uint32_t>(first), D, N, half_width,
                                 weight_scale, stage, targets, nullptr, gen_scratch);
       } else {
         for (int h = 0; h < kHalves; ++h)
           load_group<T, kD>(job.x, job.y, first + h * Lanes<T>::width, job.count,
                                   kernel.width, N, stage[h], targets[h]);
+      }
+      if (job.mode == Mode::generate) {
+        // A value that depends on every generated number, so none of the work can be dropped.
+        for (int h = 0; h < kHalves; ++h) loss += targets[h] + stage[h][0];
+        continue;
       }
       for (int h = 0; h < kHalves; ++h) {
         const long lane0 = first + h * Lanes<T>::width;
@@ -216,7 +221,9 @@ void run_chunk(void* ctx, int t, long chunk) {
         loss += r * r;
       }
     }
-    if (job.mode == Mode::train) {
+    if (job.mode == Mode::generate) {
+      job.partials[chunk * job.partial_stride] = lane_sum(loss);
+    } else if (job.mode == Mode::train) {
       kernel.flush_last_layer(su_all, eq_all, groups);
       double* out = job.partials + chunk * job.partial_stride;
       out[0] = lane_sum(loss);
@@ -256,7 +263,7 @@ void broadcast_weights(Engine& engine, const Merged& m, Job<T>& job) {
 /// One full pass (loss and, optionally, gradient) over `count` tasks.
 template <class T>
 double loss_pass(Engine& engine, const FastLsaConfig& c, const ParamStore<T>& params, long count,
-                 const PhiloxLanes* philox, const TaskBatch* tasks, std::vector<T>* grad) {
+                 const TaskStream* stream, const TaskBatch* tasks, std::vector<T>* grad) {
   check_layout(c, params);
   const Merged merged = merge_weights(c, params);
   Job<T> job;
@@ -265,7 +272,7 @@ double loss_pass(Engine& engine, const FastLsaConfig& c, const ParamStore<T>& pa
   job.mode = Mode::train;
   job.want_grad = grad != nullptr;
   job.count = count;
-  job.philox = philox;
+  job.stream = stream;
   if (tasks != nullptr) {
     job.x = tasks->x.data();
     job.y = tasks->y.data();
@@ -303,9 +310,9 @@ double loss_pass(Engine& engine, const FastLsaConfig& c, const ParamStore<T>& pa
   return 0.5 * sum[0] * inv;
 }
 template double loss_pass<float>(Engine&, const FastLsaConfig&, const ParamStore<float>&, long,
-                                 const PhiloxLanes*, const TaskBatch*, std::vector<float>*);
+                                 const TaskStream*, const TaskBatch*, std::vector<float>*);
 template double loss_pass<double>(Engine&, const FastLsaConfig&, const ParamStore<double>&, long,
-                                  const PhiloxLanes*, const TaskBatch*, std::vector<double>*);
+                                  const TaskStream*, const TaskBatch*, std::vector<double>*);
 
 namespace {
 
@@ -333,6 +340,32 @@ std::vector<T> predict_pass(Engine& engine, const FastLsaConfig& c, const ParamS
 
 }  // namespace
 
+template <class T>
+double generate_pass(Engine& engine, const FastLsaConfig& c, long count, const TaskStream& stream) {
+  Job<T> job;
+  job.config = &c;
+  job.engine = &engine;
+  job.mode = Mode::generate;
+  job.want_grad = false;
+  job.count = count;
+  job.stream = &stream;
+  if (engine.chunk_count != count) {
+    engine.chunk_starts = chunk_starts(count);
+    engine.chunk_count = count;
+  }
+  job.chunk_starts = engine.chunk_starts;
+  const long chunks = static_cast<long>(engine.chunk_starts.size()) - 1;
+  engine.partials.resize(static_cast<std::size_t>(chunks));
+  job.partials = engine.partials.data();
+  job.partial_stride = 1;
+  dispatch(job);
+  double sum = 0;
+  for (long ch = 0; ch < chunks; ++ch) sum += engine.partials[static_cast<std::size_t>(ch)];
+  return sum;
+}
+template double generate_pass<float>(Engine&, const FastLsaConfig&, long, const TaskStream&);
+template double generate_pass<double>(Engine&, const FastLsaConfig&, long, const TaskStream&);
+
 }  // namespace fast
 
 // ---------------------------------------------------------------------------------------------
@@ -357,19 +390,24 @@ TaskBatch fast_generate_tasks(const FastLsaConfig& c, std::uint64_t step, int co
   tb.x.resize(d, static_cast<Eigen::Index>(count) * (N + 1));
   tb.y.resize(1, static_cast<Eigen::Index>(count) * (N + 1));
   tb.weights.resize(d, count);
-  const fast::PhiloxLanes philox(c.seed, step);
+  const fast::TaskStream stream(c.seed, step);
   std::vector<V> stage(static_cast<std::size_t>(kHalves * (N + 1) * D));
   std::vector<V> w(static_cast<std::size_t>(kHalves * d));
   std::vector<V> gen_scratch(static_cast<std::size_t>(fast::generate_scratch_size(D, N)));
   V* E0[2] = {stage.data(), stage.data() + (kHalves - 1) * (N + 1) * D};
   V* w_out[2] = {w.data(), w.data() + (kHalves - 1) * d};
   V targets[2];
-  for (long first = 0; first < count; first += 8) {
-    fast::generate_group<T>(philox, first_task + static_cast<std::uint32_t>(first), D, N,
+  // Groups start at multiples of 4 (stream.hpp): generate from first_task rounded down and
+  // skip the `skip` tasks before it.
+  const long skip = static_cast<long>(first_task & 3u);
+  const std::uint32_t aligned = first_task - static_cast<std::uint32_t>(skip);
+  for (long first = 0; first < count + skip; first += 8) {
+    fast::generate_group<T>(stream, aligned + static_cast<std::uint32_t>(first), D, N,
                             static_cast<T>(c.input_half_width), static_cast<T>(c.weight_scale), E0,
                             targets, w_out, gen_scratch.data());
-    for (int lane8 = 0; lane8 < 8 && first + lane8 < count; ++lane8) {
-      const long b = first + lane8;
+    for (int lane8 = 0; lane8 < 8; ++lane8) {
+      const long b = first + lane8 - skip;
+      if (b < 0 || b >= count) continue;
       const int h = lane8 / Lanes<T>::width, lane = lane8 % Lanes<T>::width;
       for (int j = 0; j <= N; ++j) {
         for (int comp = 0; comp < d; ++comp) tb.x(comp, b * (N + 1) + j) = E0[h][j * D + comp][lane];

@@ -9,7 +9,7 @@
 //
 // Also here: the two transcendental functions Box–Muller needs (log and sin/cos of 2πu),
 // written for lanes from their Taylor series with exact coefficients 1/k and 1/k!. They are
-// not correctly rounded (error a few ulp, tested against long double in test_fast_philox.cpp),
+// not correctly rounded (error a few ulp, tested against long double in test_fast_stream.cpp),
 // but they are pure arithmetic, so the task stream is the same on every machine and libm.
 #pragma once
 

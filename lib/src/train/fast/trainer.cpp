@@ -24,8 +24,14 @@ int FastLsaObjective<T>::threads() const {
 template <class T>
 double FastLsaObjective<T>::operator()(std::int64_t step, const ParamStore<T>& params,
                                        std::vector<T>& grad) {
-  const fast::PhiloxLanes philox(config_.seed, static_cast<std::uint64_t>(step));
-  return fast::loss_pass<T>(*engine_, config_, params, config_.batch_size, &philox, nullptr, &grad);
+  const fast::TaskStream stream(config_.seed, static_cast<std::uint64_t>(step));
+  return fast::loss_pass<T>(*engine_, config_, params, config_.batch_size, &stream, nullptr, &grad);
+}
+
+template <class T>
+double FastLsaObjective<T>::generate_only(std::int64_t step) {
+  const fast::TaskStream stream(config_.seed, static_cast<std::uint64_t>(step));
+  return fast::generate_pass<T>(*engine_, config_, config_.batch_size, stream);
 }
 
 template <class T>

@@ -60,7 +60,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ModelConfig, token_width, y_dim,
                                                 widening_factor, layer_norm, use_bias,
                                                 input_embedding, embed_dim, input_mlp,
                                                 input_mlp_hidden, readout_sign, init, init_scale,
-                                                gd_eta_init, gd_gamma_init)
+                                                gd_eta_init, gd_gamma_init, momentum_decay)
 
 ModelConfig ModelConfig::for_von_oswald(int x_dim, int y_dim, int num_context, int num_layers,
                                         bool recurrent) {
@@ -81,6 +81,8 @@ void ModelConfig::validate() const {
   if (y_dim > hidden_width()) throw std::invalid_argument("ModelConfig: y_dim exceeds hidden width");
   if (num_layers < 1 || num_heads < 1) throw std::invalid_argument("ModelConfig: need >= 1 layer and head");
   if (input_embedding && embed_dim < 1) throw std::invalid_argument("ModelConfig: bad embed_dim");
+  if (!(momentum_decay >= 0 && momentum_decay < 1))
+    throw std::invalid_argument("ModelConfig: momentum_decay must be in [0, 1)");
   if (attention != AttentionParam::full) {
     if (num_heads != 1 || head_key_size() != hidden_width())
       throw std::invalid_argument(

@@ -36,6 +36,7 @@ MatrixX<T> Model<T>::forward_block(const Eigen::Ref<const MatrixX<T>>& tokens, i
   const T lambda = static_cast<T>(c.damping);
   ws.hidden.resize(static_cast<std::size_t>(nl + 1));
   ws.attn.resize(static_cast<std::size_t>(nl));
+  ws.momentum.resize(c.momentum_decay != 0 ? static_cast<std::size_t>(nl) : 0);
   ws.ln1.resize(static_cast<std::size_t>(nl));
   ws.ln2.resize(static_cast<std::size_t>(nl));
   ws.ln1_out.resize(static_cast<std::size_t>(nl));
@@ -68,7 +69,11 @@ MatrixX<T> Model<T>::forward_block(const Eigen::Ref<const MatrixX<T>>& tokens, i
     }
     const AttentionWeights<T> aw{cmap(S, sl.W_Q), cmap(S, sl.W_K), cmap(S, sl.W_V), cmap(S, sl.P),
                                  c.num_heads};
-    attention_forward(aw, *a, num_kv, c.layer_uses_softmax(l), ws.tmp, ws.attn[ul], L);
+    if (c.momentum_decay != 0)
+      momentum_attention_forward(aw, *a, num_kv, c.layer_uses_softmax(l), static_cast<T>(c.momentum_decay), ws.tmp,
+                                 ws.attn[ul], ws.momentum[ul], L);
+    else
+      attention_forward(aw, *a, num_kv, c.layer_uses_softmax(l), ws.tmp, ws.attn[ul], L);
     if (!c.mlp_blocks) {
       ws.hidden[ul + 1] = h + lambda * ws.tmp;
       continue;
@@ -127,7 +132,10 @@ void backprop_layers(const ModelConfig& c, const ParamStore<T>& S, const std::ve
     AttentionGrads<T> ag{gmap(S, grad, sl.W_Q), gmap(S, grad, sl.W_K), gmap(S, grad, sl.W_V),
                          gmap(S, grad, sl.P)};
     ws.d_tmp = lambda * ws.d_state;
-    attention_backward(aw, ws.attn[ul], ws.d_tmp, ag, ws.d_tmp2);
+    if (c.momentum_decay != 0)
+      momentum_attention_backward(aw, ws.attn[ul], ws.momentum[ul], ws.d_tmp, ag, ws.d_tmp2);
+    else
+      attention_backward(aw, ws.attn[ul], ws.d_tmp, ag, ws.d_tmp2);
     if (sl.ln1_gamma >= 0) {
       const LayerNormWeights<T> lw{cmap(S, sl.ln1_gamma), cmap(S, sl.ln1_beta)};
       LayerNormGrads<T> lg{gmap(S, grad, sl.ln1_gamma), gmap(S, grad, sl.ln1_beta)};
