@@ -56,8 +56,10 @@ Convergence convergence_of(std::string model, const std::vector<std::pair<std::i
 
 Check& Check::inconclusive_unless_converged(const Convergence& run) {
   if (!passed && !run.converged())
-    inconclusive_reason = fmt::format("{} had not converged: its mean evaluation loss fell by {:.1f}% from the third to the "
-                                      "last quarter of training (tolerance {:.0f}%); run longer (--steps) to decide",
+    // late_fall is relative to the last quarter's mean, so it can exceed 100% (a loss that halved
+    // reads 100%): say "above", not "fell by".
+    inconclusive_reason = fmt::format("{} had not converged: its mean evaluation loss in the third quarter of training was "
+                                      "{:.1f}% above its mean in the last quarter (tolerance {:.0f}%); run longer (--steps) to decide",
                                       run.model, 100 * run.late_fall, 100 * Convergence::kLateFallTolerance);
   return *this;
 }
