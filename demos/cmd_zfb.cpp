@@ -5,6 +5,7 @@
 // Gaussian-moment engine over Rational (icgd/zfb/moment_models.hpp; rational inputs, d ≤ 3),
 // and Monte Carlo on request (--mc). `minimiser` prints Γ, Γ⁻¹ and the Theorem 4.1 weights.
 #include "command.hpp"
+#include "demo/zfb_support.hpp"
 #include "options.hpp"
 
 #include "icgd/io/json.hpp"
@@ -27,6 +28,7 @@
 namespace {
 using namespace icgd;
 namespace ex = icgd::zfb::exact;
+using demo::zfb_demo::matrix_json;
 
 /// A matrix given on the command line: double entries, and exact ones when every entry is a
 /// short decimal or a fraction p/q.
@@ -148,15 +150,6 @@ void write_json(const std::string& path, const nlohmann::json& value) {
   fmt::print("results written to {}\n", path);
 }
 
-nlohmann::json to_json(const Eigen::MatrixXd& m) {
-  nlohmann::json rows = nlohmann::json::array();
-  for (Eigen::Index i = 0; i < m.rows(); ++i) {
-    nlohmann::json row = nlohmann::json::array();
-    for (Eigen::Index j = 0; j < m.cols(); ++j) row.push_back(m(i, j));
-    rows.push_back(row);
-  }
-  return rows;
-}
 std::string matrix_text(const Eigen::MatrixXd& m) {
   std::string s = "[";
   for (Eigen::Index i = 0; i < m.rows(); ++i) {
@@ -223,12 +216,12 @@ void run_error(const ErrorOptions& o) {
              *sigma);
   fmt::print("closed form (double; E[S B S] = (1+1/M) O B O + tr(BO)/M O):  {:.12g}\n", closed);
   nlohmann::json result{{"command", "zfb error"},
-                        {"lambda", to_json(lambda.value)},
+                        {"lambda", matrix_json(lambda.value)},
                         {"N", o.n},
                         {"M", o.m},
-                        {"prompt_cov", to_json(omega.value)},
-                        {"query_cov", to_json(query.value)},
-                        {"task_second_moment", to_json(task.value)},
+                        {"prompt_cov", matrix_json(omega.value)},
+                        {"query_cov", matrix_json(query.value)},
+                        {"task_second_moment", matrix_json(task.value)},
                         {"noise_sd", *sigma},
                         {"closed_form", {{"value", closed}, {"method", "closed form in double"}}},
                         {"meta", io::run_metadata("zfb error")}};
@@ -293,9 +286,9 @@ void run_minimiser(const MinimiserOptions& o) {
   fmt::print("Theorem 4.1 (Zhang, Frei & Bartlett 2024) for Lambda = {}, N = {}\n", matrix_text(lambda.value), o.n);
   fmt::print("Gamma    = (1 + 1/N) Lambda + tr(Lambda)/N I = {}\n", matrix_text(g));
   fmt::print("Gamma^-1 = {}  (double)\n", matrix_text(g_inv));
-  nlohmann::json result{{"command", "zfb minimiser"},     {"lambda", to_json(lambda.value)}, {"N", o.n},
-                        {"gamma", to_json(g)},           {"gamma_inverse", to_json(g_inv)},
-                        {"W_KQ", to_json(w.W_KQ)},       {"W_PV", to_json(w.W_PV)},
+  nlohmann::json result{{"command", "zfb minimiser"},     {"lambda", matrix_json(lambda.value)}, {"N", o.n},
+                        {"gamma", matrix_json(g)},           {"gamma_inverse", matrix_json(g_inv)},
+                        {"W_KQ", matrix_json(w.W_KQ)},       {"W_PV", matrix_json(w.W_PV)},
                         {"kq_scale", w.kq_scale},        {"pv_scale", w.pv_scale},
                         {"risk_at_minimiser", risk},     {"meta", io::run_metadata("zfb minimiser")}};
   if (lambda.exact) {

@@ -5,43 +5,15 @@
 
 #include <doctest/doctest.h>
 
+#include "finite_differences.hpp"
+
 #include <functional>
 #include <random>
 
 using namespace icgd::train;
-using LD = long double;
-using MatL = MatrixX<LD>;
+using namespace icgd::train::finite_differences;
 
 namespace {
-
-MatL random_matrix(std::mt19937_64& gen, int rows, int cols, LD scale = 1) {
-  std::normal_distribution<double> n(0.0, 1.0);
-  MatL m(rows, cols);
-  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = scale * static_cast<LD>(n(gen));
-  return m;
-}
-
-// Central difference of f w.r.t. every entry of x (x is perturbed in place and restored).
-MatL numeric_gradient(MatL& x, const std::function<LD()>& f, LD h = 1e-6L) {
-  MatL g(x.rows(), x.cols());
-  for (Eigen::Index i = 0; i < x.size(); ++i) {
-    const LD saved = x.data()[i];
-    x.data()[i] = saved + h;
-    const LD fp = f();
-    x.data()[i] = saved - h;
-    const LD fm = f();
-    x.data()[i] = saved;
-    g.data()[i] = (fp - fm) / (2 * h);
-  }
-  return g;
-}
-
-LD relative_error(const MatL& a, const MatL& b) {
-  const LD scale = std::max<LD>(1e-12L, std::max(a.norm(), b.norm()));
-  return (a - b).norm() / scale;
-}
-
-constexpr LD kTolerance = 1e-8L;
 
 void check_attention(int heads, int key_size, int width, int len, bool include_query, bool softmax) {
   std::mt19937_64 gen(17u + static_cast<unsigned>(heads * 31 + key_size * 7 + len + softmax));

@@ -36,6 +36,51 @@ Eigen::MatrixXd psd_sqrt(const Eigen::MatrixXd& m) {
   return eig.eigenvectors() * root.asDiagonal() * eig.eigenvectors().transpose();
 }
 
+
+// The Monte-Carlo driver of every estimate here: `draw(rng)` returns one squared error, sample s
+// draws from its own counter (seed, stream, s); fixed blocks of samples, each reduced to (mean, sum
+// of squared deviations) and merged in block order (Chan et al.), so the estimate does not
+// depend on the number of threads.
+template <class Draw>
+McEstimate block_monte_carlo(long samples, std::uint64_t seed, std::uint32_t stream, Draw&& draw) {
+  if (samples < 2) throw std::invalid_argument("samples must be >= 2");
+  constexpr long block_size = 4096;
+  const long num_blocks = (samples + block_size - 1) / block_size;
+  if (num_blocks > std::numeric_limits<int>::max()) throw std::invalid_argument("too many samples");
+  struct Partial {
+    double mean = 0, m2 = 0;
+    long count = 0;
+  };
+  std::vector<Partial> partial(static_cast<std::size_t>(num_blocks));
+  train::parallel_blocks(static_cast<int>(num_blocks), 0, [&](int block, int) {
+    Partial p;
+    const long begin = block * block_size;
+    const long end = std::min(samples, begin + block_size);
+    for (long s = begin; s < end; ++s) {
+      const auto index = static_cast<std::uint64_t>(s);
+      train::TaskRng rng(seed, stream, index >> 32, static_cast<std::uint32_t>(index));
+      const double error = draw(rng);
+      ++p.count;
+      const double delta = error - p.mean;
+      p.mean += delta / static_cast<double>(p.count);
+      p.m2 += delta * (error - p.mean);
+    }
+    partial[static_cast<std::size_t>(block)] = p;
+  });
+  Partial total;
+  for (const Partial& p : partial) {
+    if (p.count == 0) continue;
+    const double n_a = static_cast<double>(total.count), n_b = static_cast<double>(p.count);
+    const double delta = p.mean - total.mean;
+    const double n = n_a + n_b;
+    total.mean += delta * n_b / n;
+    total.m2 += p.m2 + delta * delta * n_a * n_b / n;
+    total.count += p.count;
+  }
+  const double variance = total.m2 / static_cast<double>(total.count - 1);
+  return McEstimate{total.mean, std::sqrt(variance / static_cast<double>(total.count)), total.count};
+}
+
 }  // namespace
 
 void require_spd(const Eigen::MatrixXd& m, const std::string& name) {
@@ -162,63 +207,27 @@ McEstimate monte_carlo_error(const Eigen::MatrixXd& A, const TestLaw& law, int M
   const double noise_sd = std::sqrt(law.noise_variance);
   const double inv_m = 1.0 / M;
 
-  // Fixed blocks of samples, each reduced to (mean, sum of squared deviations) and merged in
-  // block order (Chan et al.), so the estimate does not depend on the number of threads.
-  constexpr long block_size = 4096;
-  const long num_blocks = (samples + block_size - 1) / block_size;
-  if (num_blocks > std::numeric_limits<int>::max()) throw std::invalid_argument("too many samples");
-  struct Partial {
-    double mean = 0, m2 = 0;
-    long count = 0;
-  };
-  std::vector<Partial> partial(static_cast<std::size_t>(num_blocks));
-  train::parallel_blocks(static_cast<int>(num_blocks), 0, [&](int block, int) {
-    Eigen::VectorXd z(d), x(d), w(d), h(d), xq(d);
-    Partial p;
-    const long begin = block * block_size;
-    const long end = std::min(samples, begin + block_size);
-    for (long s = begin; s < end; ++s) {
-      const auto index = static_cast<std::uint64_t>(s);
-      train::TaskRng rng(seed, static_cast<std::uint32_t>(train::Stream::user) + 1, index >> 32,
-                         static_cast<std::uint32_t>(index));
-      for (Eigen::Index k = 0; k < d; ++k) z(k) = rng.normal();
-      if (task == TaskLaw::gaussian) {
-        w.noalias() = task_root * z;
-      } else {
-        for (Eigen::Index k = 0; k < d; ++k) w(k) = (rng.next_u32() & 1u) ? task_scale(k) : -task_scale(k);
-      }
-      h.setZero();
-      for (int i = 0; i < M; ++i) {
-        for (Eigen::Index k = 0; k < d; ++k) z(k) = rng.normal();
-        x.noalias() = prompt_root * z;
-        const double y = w.dot(x) + noise_sd * rng.normal();
-        h += y * x;
-      }
-      h *= inv_m;
-      for (Eigen::Index k = 0; k < d; ++k) z(k) = rng.normal();
-      xq.noalias() = query_root * z;
-      const double y_query = w.dot(xq) + noise_sd * rng.normal();
-      const double prediction = xq.dot(A * h);
-      const double error = (prediction - y_query) * (prediction - y_query);
-      ++p.count;
-      const double delta = error - p.mean;
-      p.mean += delta / static_cast<double>(p.count);
-      p.m2 += delta * (error - p.mean);
+  return block_monte_carlo(samples, seed, static_cast<std::uint32_t>(train::Stream::user) + 1, [&](train::TaskRng& rng) {
+    Eigen::VectorXd z(d), x(d), w(d), h = Eigen::VectorXd::Zero(d), xq(d);
+    for (Eigen::Index k = 0; k < d; ++k) z(k) = rng.normal();
+    if (task == TaskLaw::gaussian) {
+      w.noalias() = task_root * z;
+    } else {
+      for (Eigen::Index k = 0; k < d; ++k) w(k) = (rng.next_u32() & 1u) ? task_scale(k) : -task_scale(k);
     }
-    partial[static_cast<std::size_t>(block)] = p;
+    for (int i = 0; i < M; ++i) {
+      for (Eigen::Index k = 0; k < d; ++k) z(k) = rng.normal();
+      x.noalias() = prompt_root * z;
+      const double y = w.dot(x) + noise_sd * rng.normal();
+      h += y * x;
+    }
+    h *= inv_m;
+    for (Eigen::Index k = 0; k < d; ++k) z(k) = rng.normal();
+    xq.noalias() = query_root * z;
+    const double y_query = w.dot(xq) + noise_sd * rng.normal();
+    const double prediction = xq.dot(A * h);
+    return (prediction - y_query) * (prediction - y_query);
   });
-  Partial total;
-  for (const Partial& p : partial) {
-    if (p.count == 0) continue;
-    const double n_a = static_cast<double>(total.count), n_b = static_cast<double>(p.count);
-    const double delta = p.mean - total.mean;
-    const double n = n_a + n_b;
-    total.mean += delta * n_b / n;
-    total.m2 += p.m2 + delta * delta * n_a * n_b / n;
-    total.count += p.count;
-  }
-  const double variance = total.m2 / static_cast<double>(total.count - 1);
-  return McEstimate{total.mean, std::sqrt(variance / static_cast<double>(total.count)), total.count};
 }
 
 namespace {
@@ -233,46 +242,6 @@ void gauss_hermite(int n, Eigen::VectorXd& nodes, Eigen::VectorXd& weights) {
   weights = eig.eigenvectors().row(0).transpose().array().square();
 }
 
-// Shared Monte-Carlo driver: `draw(rng)` returns one squared error; fixed blocks, merged in order.
-template <class Draw>
-McEstimate block_monte_carlo(long samples, std::uint64_t seed, std::uint32_t stream, Draw&& draw) {
-  if (samples < 2) throw std::invalid_argument("samples must be >= 2");
-  constexpr long block_size = 4096;
-  const long num_blocks = (samples + block_size - 1) / block_size;
-  if (num_blocks > std::numeric_limits<int>::max()) throw std::invalid_argument("too many samples");
-  struct Partial {
-    double mean = 0, m2 = 0;
-    long count = 0;
-  };
-  std::vector<Partial> partial(static_cast<std::size_t>(num_blocks));
-  train::parallel_blocks(static_cast<int>(num_blocks), 0, [&](int block, int) {
-    Partial p;
-    const long begin = block * block_size;
-    const long end = std::min(samples, begin + block_size);
-    for (long s = begin; s < end; ++s) {
-      const auto index = static_cast<std::uint64_t>(s);
-      train::TaskRng rng(seed, stream, index >> 32, static_cast<std::uint32_t>(index));
-      const double error = draw(rng);
-      ++p.count;
-      const double delta = error - p.mean;
-      p.mean += delta / static_cast<double>(p.count);
-      p.m2 += delta * (error - p.mean);
-    }
-    partial[static_cast<std::size_t>(block)] = p;
-  });
-  Partial total;
-  for (const Partial& p : partial) {
-    if (p.count == 0) continue;
-    const double n_a = static_cast<double>(total.count), n_b = static_cast<double>(p.count);
-    const double delta = p.mean - total.mean;
-    const double n = n_a + n_b;
-    total.mean += delta * n_b / n;
-    total.m2 += p.m2 + delta * delta * n_a * n_b / n;
-    total.count += p.count;
-  }
-  const double variance = total.m2 / static_cast<double>(total.count - 1);
-  return McEstimate{total.mean, std::sqrt(variance / static_cast<double>(total.count)), total.count};
-}
 
 }  // namespace
 
