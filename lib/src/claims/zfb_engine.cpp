@@ -57,7 +57,10 @@ EngineResult exact_row(std::string sizes, const std::vector<Check>& checks) {
   }
   r.detail = fmt::format("{}/{} exact statements hold (moment engine = closed form", held, checks.size());
   r.detail += ", controls refuted)";
-  if (held != int(checks.size())) {
+  if (checks.empty()) {  // no statement checked is no evidence: never "held"
+    r.status = Status::error;
+    r.detail = "no exact statement was checked";
+  } else if (held != int(checks.size())) {
     r.status = Status::failed;
     r.detail += "; FAILS: " + failing;
   }
