@@ -11,13 +11,21 @@
 //   dU += dT (S M)ᵀ,  dA = Uᵀ dT,  dM += S dA,  dS = dA Mᵀ,
 //   dE_i += (dS + dSᵀ) e_i  for the context tokens i < N.
 // The last layer only has to deliver the query's y-slot, out = e_q[D−1] + Σ_i (uᵀe_i)(e_iᵀ q̃)
-// with u = U's last row and q̃ = M e_q, which costs O(N·D) instead of O(D³) (see last_layer).
+// with u = U's last row and q̃ = M e_q, which costs O(N·D) instead of O(D³) (see last_forward).
+// Two savings of multiply-adds (docs/performance.md, "What bounds it"):
+//   - S is symmetric: only its upper triangle is summed (context_gram), then mirrored; the
+//     products and their order are those of the full product, so S is bit-for-bit the same.
+//   - The read-out's gradient w.r.t. its context tokens is g (b_i u + a_i q̃): every row lies in
+//     span{u, q̃}. The layer below it therefore gets dT as three outer products and its own
+//     input gradient from Tᵀu and Tᵀq̃ (backward_below_readout), O(N·D + D²) instead of the
+//     two (N+1)·D² products of backward_full.
 #pragma once
 
 #include "fast/stream.hpp"
 #include "fast/simd.hpp"
 
 #include <cstdint>
+#include <utility>
 
 namespace icgd::train::fast {
 
@@ -77,6 +85,32 @@ template <int kP, class V>
       }
     }
   }
+}
+
+/// One row r of the upper triangle of S = Σ_{i<N} e_i e_iᵀ for a compile-time width: the
+/// kD − r entries S(r, r..kD−1), accumulated in registers (lane_gemm with P = kD − r).
+template <int kD, int r, class V>
+[[gnu::always_inline]] inline void gram_row(int N, const V* E, V* S) {
+  lane_gemm<kD - r>(1, N, kD - r, E + r, 0, kD, E + r, kD, 1, S + r * kD + r, 0, 1, Init::zero);
+}
+template <int kD, class V, int... r>
+[[gnu::always_inline]] inline void gram_rows(int N, const V* E, V* S,
+                                             std::integer_sequence<int, r...>) {
+  (gram_row<kD, r>(N, E, S), ...);
+}
+
+/// S(r, c) = Σ_{i<N} E(i, r) E(i, c) (tokens of width D, row-major): the upper triangle, then
+/// mirrored. The same products summed in the same order as the full product, so the same bits.
+template <int kD, class V>
+inline void context_gram(int D, int N, const V* E, V* S) {
+  if constexpr (kD > 0) {
+    gram_rows<kD>(N, E, S, std::make_integer_sequence<int, kD>{});
+  } else {
+    for (int r = 0; r < D; ++r)
+      lane_gemm<0>(1, N, D - r, E + r, 0, D, E + r, D, 1, S + r * D + r, 0, 1, Init::zero);
+  }
+  for (int r = 0; r < D; ++r)
+    for (int c = r + 1; c < D; ++c) S[c * D + r] = S[r * D + c];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,8 +339,7 @@ struct GroupKernel {
     V* Sl = S + l * m;
     V* Al = A + l * m;
     V* Tl = Tm + l * m;
-    // S(r, c) = Σ_i E(i, r) E(i, c)
-    lane_gemm<kD>(D, N, D, El, 1, D, El, D, 1, Sl, D, 1, Init::zero);
+    context_gram<kD>(D, N, El, Sl);
     // A = S M
     lane_gemm<kD>(D, D, D, Sl, D, 1, M_of(l), D, 1, Al, D, 1, Init::zero);
     // T = U A
@@ -321,20 +354,76 @@ struct GroupKernel {
     const int D = width();
     const long m = static_cast<long>(D) * D;
     const V* El = E_of(l);
-    const V* Sl = S + l * m;
-    const V* Al = A + l * m;
     const V* Tl = Tm + l * m;
     // dT(r, c) = Σ_j dE'(j, r) E(j, c)
     lane_gemm<kD>(D, N + 1, D, d_out, 1, D, El, D, 1, dT, D, 1, Init::zero);
+    weight_gradients(l);
+    if (d_in == nullptr) return;
+    // dE(j, c) = dE'(j, c) + Σ_r dE'(j, r) T(r, c)
+    lane_gemm<kD>(N + 1, D, D, d_out, D, 1, Tl, D, 1, d_in, D, 1, Init::from, d_out);
+    add_gram_gradient(l, d_in);
+  }
+
+  /// Backward of full layer l = K − 2, the one below the read-out, straight from the read-out's
+  /// gradient (last_backward with g = ∂L/∂out, its a_i, b_i in `ab`, q̃ in `qt`, and `dq`, the
+  /// gradient w.r.t. its query token): its context rows g (b_i u + a_i q̃) are never formed.
+  ///   dT = u pᵀ + q̃ sᵀ + dq e_qᵀ            with p = g Σ_i b_i e_i, s = g Σ_i a_i e_i (e of E[l]),
+  ///   dE_i = g b_i (u + Tᵀu) + g a_i (q̃ + Tᵀq̃) + (dS + dSᵀ) e_i,   dE_q = dq + Tᵀ dq.
+  /// The same gradient as backward_full(l, ∂L/∂E[l+1], d_in), up to rounding.
+  void backward_below_readout(int l, V g, const V* qt, const V* dq, V* d_in) const {
+    const int D = width();
+    const long m = static_cast<long>(D) * D;
+    const V* El = E_of(l);
+    const V* eq = El + N * D;
+    const V* Tl = Tm + l * m;
+    const V* u = U_of(K - 1) + (D - 1) * D;
+    V p[kMaxWidth], s[kMaxWidth];
+    lane_gemm<kD>(1, N, D, ab + N, 0, 1, El, D, 1, p, 0, 1, Init::zero);
+    lane_gemm<kD>(1, N, D, ab, 0, 1, El, D, 1, s, 0, 1, Init::zero);
+    for (int c = 0; c < D; ++c) {
+      p[c] *= g;
+      s[c] *= g;
+    }
+    for (int r = 0; r < D; ++r) {
+      const V ur = u[r], qr = qt[r], dr = dq[r];
+#pragma GCC unroll 64
+      for (int c = 0; c < D; ++c) dT[r * D + c] = ur * p[c] + qr * s[c] + dr * eq[c];
+    }
+    weight_gradients(l);
+    if (d_in == nullptr) return;
+    // û = u + Tᵀu, q̂ = q̃ + Tᵀq̃; the query row dq + Tᵀdq.
+    V uh[kMaxWidth], qh[kMaxWidth];
+    lane_gemm<kD>(1, D, D, u, 0, 1, Tl, D, 1, uh, 0, 1, Init::from, u);
+    lane_gemm<kD>(1, D, D, qt, 0, 1, Tl, D, 1, qh, 0, 1, Init::from, qt);
+    lane_gemm<kD>(1, D, D, dq, 0, 1, Tl, D, 1, d_in + N * D, 0, 1, Init::from, dq);
+    for (int i = 0; i < N; ++i) {
+      const V gb = g * ab[N + i], ga = g * ab[i];
+      V* de = d_in + i * D;
+#pragma GCC unroll 64
+      for (int c = 0; c < D; ++c) de[c] = gb * uh[c] + ga * qh[c];
+    }
+    add_gram_gradient(l, d_in);
+  }
+
+  /// From dT of full layer l: dU += dT (S M)ᵀ, dA = Uᵀ dT, dM += S dA (its weight set).
+  void weight_gradients(int l) const {
+    const int D = width();
+    const long m = static_cast<long>(D) * D;
+    const V* Sl = S + l * m;
+    const V* Al = A + l * m;
     // dU(r, k) += Σ_c dT(r, c) A(k, c)
     lane_gemm<kD>(D, D, D, dT, D, 1, Al, 1, D, dU_of(l), D, 1, Init::accumulate);
     // dA(k, c) = Σ_r U(r, k) dT(r, c)
     lane_gemm<kD>(D, D, D, U_of(l), 1, D, dT, D, 1, dA, D, 1, Init::zero);
     // dM(k, c) += Σ_r S(r, k) dA(r, c)
     lane_gemm<kD>(D, D, D, Sl, 1, D, dA, D, 1, dM_of(l), D, 1, Init::accumulate);
-    if (d_in == nullptr) return;
-    // dE(j, c) = dE'(j, c) + Σ_r dE'(j, r) T(r, c)
-    lane_gemm<kD>(N + 1, D, D, d_out, D, 1, Tl, D, 1, d_in, D, 1, Init::from, d_out);
+  }
+
+  /// The path through S = Σ e_i e_iᵀ of full layer l (after weight_gradients, which leaves dA):
+  /// dE_i += (dS + dSᵀ) e_i for the context tokens, dS = dA Mᵀ.
+  void add_gram_gradient(int l, V* d_in) const {
+    const int D = width();
+    const V* El = E_of(l);
     // dS(r, k) = Σ_c dA(r, c) M(k, c), then its symmetric part Q = dS + dSᵀ (in place)
     lane_gemm<kD>(D, D, D, dA, D, 1, M_of(l), 1, D, dS, D, 1, Init::zero);
     for (int r = 0; r < D; ++r)
@@ -395,10 +484,11 @@ struct GroupKernel {
   }
 
   /// Backward of the last layer for g = ∂L/∂out per lane: accumulates dM and the last row of
-  /// dU; if d_in is not null, writes ∂L/∂E[K−1] there.
+  /// dU; if dq is not null, writes there the gradient w.r.t. its query token (D lane vectors).
   ///   ∂out/∂u = Σ_i b_i e_i,  ∂out/∂M = (Σ_i a_i e_i) e_qᵀ,
-  ///   ∂out/∂e_i = b_i u + a_i q̃ (i < N),  ∂out/∂e_q = Mᵀ Σ_i a_i e_i + [slot D−1].
-  void last_backward(V g, const V* qt, V* d_in) const {
+  ///   ∂out/∂e_i = b_i u + a_i q̃ (i < N: left implicit, see backward_below_readout),
+  ///   ∂out/∂e_q = Mᵀ Σ_i a_i e_i + [slot D−1].
+  void last_backward(V g, const V* qt, V* dq) const {
     const int D = width();
     const int l = K - 1;
     const V* El = E_of(l);
@@ -418,16 +508,10 @@ struct GroupKernel {
       eq_store[r] = eq[r];
     }
 
-    if (d_in == nullptr) return;
-    for (int i = 0; i < N; ++i) {
-      const V gb = g * ab[N + i], ga = g * ab[i];
-      V* de = d_in + i * D;
-#pragma GCC unroll 64
-      for (int r = 0; r < D; ++r) de[r] = gb * u[r] + ga * qt[r];
-    }
+    if (dq == nullptr) return;
     // dE_q(c) = Σ_r M(r, c) su(r) (+ g at the y-slot: the residual)
-    lane_gemm<kD>(1, D, D, su, 0, 1, Ml, D, 1, d_in + N * D, 0, 1, Init::zero);
-    d_in[N * D + D - 1] += g;
+    lane_gemm<kD>(1, D, D, su, 0, 1, Ml, D, 1, dq, 0, 1, Init::zero);
+    dq[D - 1] += g;
   }
 
   /// Adds Σ_{g<groups} su_g ⊗ e_q,g (stored by last_backward, D vectors per group, groups
@@ -453,10 +537,14 @@ struct GroupKernel {
     const V out = last_forward(qt);
     const V r = (-out - target) * mask;
     // L = ½ r², ŷ = −out  ⇒  ∂L/∂out = −r
+    const V g = -r;
+    V dq[kMaxWidth];
+    last_backward(g, qt, K > 1 ? dq : nullptr);
+    if (K == 1) return r;
     V* d_out = dE_next;
     V* d_in = dE_cur;
-    last_backward(-r, qt, K > 1 ? d_out : nullptr);
-    for (int l = K - 2; l >= 0; --l) {
+    backward_below_readout(K - 2, g, qt, dq, K > 2 ? d_out : nullptr);
+    for (int l = K - 3; l >= 0; --l) {
       backward_full(l, d_out, l > 0 ? d_in : nullptr);
       V* t = d_out;
       d_out = d_in;
