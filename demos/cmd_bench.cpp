@@ -264,7 +264,7 @@ void run_bench(const BenchArgs& a) {
   if (a.check && !all_met) set_exit_status(1);
 }
 
-RegisterCommand reg{"bench", 90, [](CLI::App& root) {
+RegisterCommand bench_command{"bench", 90, [](CLI::App& root) {
   auto args = std::make_shared<BenchArgs>();
   auto* sub = root.add_subcommand(
       "bench", "Time training steps of the paper's linear-attention models on the fast path");

@@ -128,7 +128,7 @@ void run_all_into(const demo::CommonOptions& options, io::RunDirectory& root) {
              (root.target() / "all.json").string());
 }
 
-const cli::RegisterCommand registration{"demo", 20, [](CLI::App& root) {
+const cli::RegisterCommand demo_command{"demo", 20, [](CLI::App& root) {
   auto* demo_app = root.add_subcommand("demo", "Train models and compare them with gradient descent (von Oswald et al. 2023)");
   demo_app->require_subcommand(1, 1);
   auto& registry = demo::demo_registry();

@@ -144,7 +144,7 @@ void evaluate(const EvalOptions& opt) {
   }
 }
 
-const cli::RegisterCommand registration{"eval", 25, [](CLI::App& root) {
+const cli::RegisterCommand eval_command{"eval", 25, [](CLI::App& root) {
   auto opt = std::make_shared<EvalOptions>();
   auto* app = root.add_subcommand("eval", "Evaluate weights saved by a demo (a weights-* folder) on fresh tasks");
   app->add_option("weights", opt->weights, "Weights folder (manifest.json + .npy files)")->required()->check(cli::NonEmpty);

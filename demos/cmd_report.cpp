@@ -93,7 +93,7 @@ void run_report(const ReportArgs& a) {
   }
 }
 
-RegisterCommand reg{"report", 60, [](CLI::App& root) {
+RegisterCommand report_command{"report", 60, [](CLI::App& root) {
   auto args = std::make_shared<ReportArgs>();
   auto* sub = root.add_subcommand(
       "report",

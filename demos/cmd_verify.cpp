@@ -261,7 +261,7 @@ void run_verify(VerifyArgs& a) {
   set_exit_status(code);
 }
 
-RegisterCommand reg{"verify", 10, [](CLI::App& root) {
+RegisterCommand verify_command{"verify", 10, [](CLI::App& root) {
   auto args = std::make_shared<VerifyArgs>();
   auto& o = args->options;
   // Sizes: 1..4096 for the symbolic/exact engines (their own cost limits apply on top), up to

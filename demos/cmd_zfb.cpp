@@ -304,7 +304,7 @@ void run_minimiser(const MinimiserOptions& o) {
   write_json(o.json, result);
 }
 
-const cli::RegisterCommand registration{"zfb", 27, [](CLI::App& root) {
+const cli::RegisterCommand zfb_command{"zfb", 27, [](CLI::App& root) {
   auto* app = root.add_subcommand("zfb", "Zhang, Frei & Bartlett 2024: the trained LSA's minimiser and error, exactly");
   app->require_subcommand(1, 1);
 

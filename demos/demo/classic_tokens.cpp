@@ -262,7 +262,7 @@ DemoResult run(DemoContext& ctx, const ClassicOptions& opt) {
   return result;
 }
 
-const RegisterDemo registration{{"classic-tokens",
+const RegisterDemo classic_tokens_registration{{"classic-tokens",
                                  "Classic tokens: a softmax first layer learns to copy the neighbour token (Prop. 3)", 50,
                                  [](CLI::App* app) -> DemoRunner {
                                    auto opt = std::make_shared<ClassicOptions>();

@@ -791,7 +791,7 @@ DemoResult run(DemoContext& ctx, const DaiOptions& opt) {
   return result;
 }
 
-const RegisterDemo registration{
+const RegisterDemo dai_icl_ft_registration{
     {"dai-icl-vs-ft", "Dai et al.: ICL vs K/V finetuning on small trained softmax transformers, with untrained, random and wrong-prompt nulls", 60,
      [](CLI::App* app) -> DemoRunner {
        auto opt = std::make_shared<DaiOptions>();

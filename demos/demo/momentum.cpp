@@ -474,7 +474,7 @@ DemoResult run(DemoContext& ctx, MomentumOptions opt) {
   return result;
 }
 
-const RegisterDemo registration{
+const RegisterDemo momentum_registration{
     {"momentum", "Momentum attention (Dai et al.) vs plain attention: in-context regression and a character model", 80,
      [](CLI::App* app) -> DemoRunner {
        auto opt = std::make_shared<MomentumOptions>();

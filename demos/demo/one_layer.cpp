@@ -312,7 +312,7 @@ DemoResult run(DemoContext& ctx, const OneLayerOptions& opt) {
   return result;
 }
 
-const RegisterDemo registration{{"one-layer", "One trained LSA layer against one step of gradient descent (Fig. 2)", 10,
+const RegisterDemo one_layer_registration{{"one-layer", "One trained LSA layer against one step of gradient descent (Fig. 2)", 10,
                                  [](CLI::App* app) -> DemoRunner {
                                    auto opt = std::make_shared<OneLayerOptions>();
                                    if (app) {

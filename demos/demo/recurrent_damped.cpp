@@ -344,7 +344,7 @@ DemoResult run(DemoContext& ctx, const RecurrentOptions& opt) {
   return result;
 }
 
-const RegisterDemo registration{{"recurrent-damped",
+const RegisterDemo recurrent_damped_registration{{"recurrent-damped",
                                  "The trained 1-layer model iterated many times with damping, against multi-step GD", 30,
                                  [](CLI::App* app) -> DemoRunner {
                                    auto opt = std::make_shared<RecurrentOptions>();

@@ -224,7 +224,7 @@ DemoResult run(DemoContext& ctx, const SineOptions& opt) {
   return result;
 }
 
-const RegisterDemo registration{{"sine", "Sine regression: input MLP + LSA vs meta-learned MLP + one GD step (Prop. 2)", 40,
+const RegisterDemo sine_registration{{"sine", "Sine regression: input MLP + LSA vs meta-learned MLP + one GD step (Prop. 2)", 40,
                                  [](CLI::App* app) -> DemoRunner {
                                    auto opt = std::make_shared<SineOptions>();
                                    if (app) {

@@ -263,7 +263,7 @@ DemoResult run(DemoContext& ctx, const StacksOptions& opt) {
   return result;
 }
 
-const RegisterDemo registration{{"stacks", "Recurrent and non-recurrent stacks of 2–5 LSA layers vs K-step GD and GD++", 20,
+const RegisterDemo stacks_registration{{"stacks", "Recurrent and non-recurrent stacks of 2–5 LSA layers vs K-step GD and GD++", 20,
                                  [](CLI::App* app) -> DemoRunner {
                                    auto opt = std::make_shared<StacksOptions>();
                                    if (app) {

@@ -37,8 +37,6 @@ struct ErrorOptions {
   int eval_prompts = 50000;               // fresh prompts per trained-model evaluation (quick: 2000)
 };
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
 DemoResult run(DemoContext& ctx, const ErrorOptions& opt) {
   const bool quick = ctx.options.quick;
   const int threads = ctx.threads();
@@ -205,7 +203,7 @@ DemoResult run(DemoContext& ctx, const ErrorOptions& opt) {
   return result;
 }
 
-const RegisterDemo registration{{"zfb-error", "ZFB Theorem 4.2: error against N and M — closed form, Monte Carlo, trained LSA (ZFB-4)", 61,
+const RegisterDemo zfb_error_registration{{"zfb-error", "ZFB Theorem 4.2: error against N and M — closed form, Monte Carlo, trained LSA (ZFB-4)", 61,
                                  [](CLI::App* app) -> DemoRunner {
                                    auto opt = std::make_shared<ErrorOptions>();
                                    if (app) {

@@ -233,7 +233,7 @@ DemoResult run(DemoContext& ctx, const FlowOptions& opt) {
   return result;
 }
 
-const RegisterDemo registration{{"zfb-flow", "ZFB Theorem 4.1: gradient flow from Assumption 3 reaches Γ⁻¹; balancedness (ZFB-5, ZFB-6)", 60,
+const RegisterDemo zfb_flow_registration{{"zfb-flow", "ZFB Theorem 4.1: gradient flow from Assumption 3 reaches Γ⁻¹; balancedness (ZFB-5, ZFB-6)", 60,
                                  [](CLI::App* app) -> DemoRunner {
                                    auto opt = std::make_shared<FlowOptions>();
                                    if (app) {

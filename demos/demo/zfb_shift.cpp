@@ -42,7 +42,6 @@ struct ShiftOptions {
   int eval_prompts = 50000;   // per trained-model evaluation (quick: 2000)
 };
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr auto kEvalStream = static_cast<std::uint32_t>(train::Stream::user) + 2;
 
 // Exponential(1) moments m1, m2, m3 = 1, 2, 6 (Sec. 4.3's example).
@@ -326,7 +325,7 @@ DemoResult run(DemoContext& ctx, const ShiftOptions& opt) {
   return result;
 }
 
-const RegisterDemo registration{{"zfb-shift", "ZFB Sec. 4.2–4.3: task, query, covariate shift and random covariances (ZFB-8, ZFB-9)", 62,
+const RegisterDemo zfb_shift_registration{{"zfb-shift", "ZFB Sec. 4.2–4.3: task, query, covariate shift and random covariances (ZFB-8, ZFB-9)", 62,
                                  [](CLI::App* app) -> DemoRunner {
                                    auto opt = std::make_shared<ShiftOptions>();
                                    if (app) {

@@ -12,10 +12,14 @@
 #include <Eigen/Dense>
 #include <nlohmann/json.hpp>
 
+#include <limits>
 #include <string>
 #include <vector>
 
 namespace icgd::demo::zfb_demo {
+
+/// M = ∞: the test prompt length of the population limit (Theorem 4.2 at M → ∞).
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
 
 /// A named covariance Λ (or Ω) of the demos.
 struct NamedCovariance {

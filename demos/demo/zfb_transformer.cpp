@@ -237,7 +237,7 @@ DemoResult run(DemoContext& ctx, const TransformerOptions& opt) {
   return result;
 }
 
-const RegisterDemo registration{{"zfb-transformer",
+const RegisterDemo zfb_transformer_registration{{"zfb-transformer",
                                  "ZFB Sec. 4.3: a small softmax transformer with MLPs vs the trained LSA under covariate shift x ~ N(0, c·I)", 63,
                                  [](CLI::App* app) -> DemoRunner {
                                    auto opt = std::make_shared<TransformerOptions>();

@@ -15,14 +15,14 @@ using LD = long double;
 
 namespace {
 
-struct Case {
+struct ModelCase {
   std::string name;
   ModelConfig config;
   TokenConfig tokens;
 };
 
-std::vector<Case> model_cases() {
-  std::vector<Case> cases;
+std::vector<ModelCase> model_cases() {
+  std::vector<ModelCase> cases;
   ModelConfig base = ModelConfig::for_von_oswald(3, 1, 4, 1, false);
   base.init = InitKind::scaled_normal;
   base.init_scale = 0.4;
@@ -110,7 +110,7 @@ std::vector<Case> model_cases() {
 TEST_CASE("model loss gradient = finite differences (long double), every option") {
   const TaskConfig task = TaskConfig::paper_linear(3, 4);
   const TaskBatch tasks = generate_tasks(task, 11, Stream::train_tasks, 0, 3);
-  for (const Case& cs : model_cases()) {
+  for (const ModelCase& cs : model_cases()) {
     CAPTURE(cs.name);
     Model<LD> model(cs.config);
     model.init_params(5);
@@ -143,7 +143,7 @@ TEST_CASE("model loss gradient = finite differences (long double), every option"
 TEST_CASE("query sensitivity (exact backward) = finite differences w.r.t. the query x") {
   const TaskConfig task = TaskConfig::paper_linear(3, 4);
   const TaskBatch tasks = generate_tasks(task, 12, Stream::train_tasks, 0, 2);
-  for (const Case& cs : model_cases()) {
+  for (const ModelCase& cs : model_cases()) {
     CAPTURE(cs.name);
     Model<LD> model(cs.config);
     model.init_params(6);

@@ -1,4 +1,5 @@
 // Weights as .npy files + manifest.json: byte format and round trips.
+#include "temp_folder.hpp"
 #include "icgd/train/construct.hpp"
 #include "icgd/train/npy.hpp"
 
@@ -12,13 +13,6 @@ using namespace icgd::train;
 
 namespace {
 
-std::filesystem::path temp_dir(const char* name) {
-  auto p = std::filesystem::temp_directory_path() / (std::string("icgd_test_") + name + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(p);
-  std::filesystem::create_directories(p);
-  return p;
-}
-
 std::string read_all(const std::filesystem::path& f) {
   std::ifstream in(f, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -27,7 +21,9 @@ std::string read_all(const std::filesystem::path& f) {
 }  // namespace
 
 TEST_CASE("npy: NumPy 1.0 header, C order, round trip") {
-  const auto dir = temp_dir("npy");
+  const icgd::test::TempFolder folder;  // removed at the end of the case
+  const auto& dir = folder.path;
+  std::filesystem::create_directories(dir);
   Eigen::MatrixXd a(2, 3);
   a << 1, 2, 3, 4, 5, 6.5;
   save_npy(dir / "a.npy", a);
@@ -55,11 +51,12 @@ TEST_CASE("npy: NumPy 1.0 header, C order, round trip") {
   std::ofstream(dir / "fortran.npy", std::ios::binary) << f;
   const Eigen::MatrixXd fa = load_npy(dir / "fortran.npy");
   CHECK(fa(1, 0) == 2.0);  // column-major reading of 1..6.5 into 2 × 3
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("weights folder: manifest + arrays round trip, model reload gives the same predictions") {
-  const auto dir = temp_dir("weights");
+  const icgd::test::TempFolder folder;  // removed at the end of the case
+  const auto& dir = folder.path;
+  std::filesystem::create_directories(dir);
   ModelConfig c = ModelConfig::for_von_oswald(3, 1, 5, 2, false);
   c.mlp_blocks = true;
   c.layer_norm = true;
@@ -91,5 +88,4 @@ TEST_CASE("weights folder: manifest + arrays round trip, model reload gives the 
   j["model"]["num_layers"] = 3;
   std::ofstream(dir / "model" / "manifest.json") << j.dump();
   CHECK_THROWS(load_model<float>(dir / "model"));
-  std::filesystem::remove_all(dir);
 }

@@ -1,4 +1,5 @@
 // Training loop: reproducibility, resumable checkpoints, learning.
+#include "temp_folder.hpp"
 #include "icgd/train/baselines.hpp"
 #include "icgd/train/metrics.hpp"
 #include "icgd/train/trainer.hpp"
@@ -31,13 +32,6 @@ bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
-std::filesystem::path temp_dir(const char* name) {
-  auto p = std::filesystem::temp_directory_path() / (std::string("icgd_test_") + name + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(p);
-  std::filesystem::create_directories(p);
-  return p;
-}
-
 }  // namespace
 
 TEST_CASE("same seed: identical parameters, for 1, 2 and 3 threads") {
@@ -58,7 +52,9 @@ TEST_CASE("same seed: identical parameters, for 1, 2 and 3 threads") {
 }
 
 TEST_CASE("checkpoint: atomic write, resume continues bit-for-bit") {
-  const auto dir = temp_dir("ckpt");
+  const icgd::test::TempFolder folder;  // removed at the end of the case
+  const auto& dir = folder.path;
+  std::filesystem::create_directories(dir);
   const std::string path = (dir / "run.ckpt").string();
   Trainer<float> straight(small_config(2));
   straight.run();
@@ -99,7 +95,6 @@ TEST_CASE("checkpoint: atomic write, resume continues bit-for-bit") {
   CHECK_THROWS(w.load_checkpoint(path));
   Trainer<double> wd(small_config(2));
   CHECK_THROWS(wd.load_checkpoint(path));
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a 1-layer LSA learns one-step GD on a small problem (VO-6 in miniature)") {
