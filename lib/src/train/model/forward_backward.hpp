@@ -1,5 +1,11 @@
-// Model<T>'s forward and backward pass over a block of tasks (model.hpp): embedding, input
-// MLP, the layer stack (LayerNorm, attention, MLP; layers.hpp), read-out, and their backward.
+// lib/src/train/model/forward_backward.hpp — private to icgd_train: Model<T>'s forward and
+// backward pass over a block of tasks (model.hpp): embedding, input MLP, the layer stack
+// (LayerNorm, attention, MLP; layers.hpp), read-out, and their backward.
+// Defined here as templates and instantiated once per scalar type, in its own unit
+// (forward_backward_<type>.cpp): the three instantiations are the costliest code of the library
+// to compile, and apart they build in parallel (docs/build.md).
+#pragma once
+
 #include "icgd/train/model.hpp"
 
 #include <stdexcept>
@@ -213,9 +219,5 @@ void Model<T>::vjp_from_layer(ModelWorkspace<T>& ws, int layer, const MatrixX<T>
   template void Model<T>::backprop_input(ModelWorkspace<T>&, std::vector<T>&, MatrixX<T>*) const; \
   template void Model<T>::vjp_from_layer(ModelWorkspace<T>&, int, const MatrixX<T>&,           \
                                          MatrixX<T>&) const;
-ICGD_MODEL_FORWARD_BACKWARD(float)
-ICGD_MODEL_FORWARD_BACKWARD(double)
-ICGD_MODEL_FORWARD_BACKWARD(long double)
-#undef ICGD_MODEL_FORWARD_BACKWARD
 
 }  // namespace icgd::train
