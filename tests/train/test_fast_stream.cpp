@@ -3,6 +3,7 @@
 // stream's numbers must have the stated laws; every ARS implementation must give the very same
 // tasks (the generator itself is checked against Random123 in test_rng_ars.cpp).
 #include "icgd/train/fast_lsa.hpp"
+#include "icgd/train/rng.hpp"
 #include "fast/kernel.hpp"  // private: lib/src/train (tests/train/CMakeLists.txt)
 #include "fast/simd.hpp"
 #include "fast/stream.hpp"
@@ -11,6 +12,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -190,4 +192,27 @@ TEST_CASE("fast_generate_tasks: any first task, including unaligned and wrapping
   const TaskBatch wrap = fast_generate_tasks<double>(c, 2, 5, 0xfffffffdu);
   CHECK(wrap.x.middleCols(3 * (N + 1), 2 * (N + 1)) == all.x.leftCols(2 * (N + 1)));
   CHECK(wrap.x.leftCols(N + 1) != all.x.leftCols(N + 1));
+}
+
+// context_gram sums only S's upper triangle and mirrors it. It must give the bits of the full
+// product lane_gemm(Eᵀ E) — same products, same order — at the compile-time width (D = 11, the
+// register-accumulator rows) and at a runtime width. A wrong row offset or a row summed from
+// the wrong token slot would differ in value; a changed summation order would differ in bits.
+template <int kD>
+static void check_gram_bits(int D, int N) {
+  using V = Lanes<float>::V;
+  std::vector<V> E(static_cast<std::size_t>(N + 1) * D), full(D * D), upper(D * D);
+  TaskRng rng(321, Stream::user, static_cast<std::uint64_t>(D), 0);
+  for (V& v : E)
+    for (int l = 0; l < 8; ++l) v[l] = static_cast<float>(rng.normal());
+  lane_gemm<kD>(D, N, D, E.data(), 1, D, E.data(), D, 1, full.data(), D, 1, Init::zero);
+  context_gram<kD>(D, N, E.data(), upper.data());
+  CHECK(std::memcmp(full.data(), upper.data(), full.size() * sizeof(V)) == 0);
+}
+
+TEST_CASE("the Gram matrix from its upper triangle is bit-identical to the full product") {
+  check_gram_bits<11>(11, 10);
+  check_gram_bits<0>(11, 10);
+  check_gram_bits<0>(4, 5);
+  check_gram_bits<0>(1, 1);
 }
