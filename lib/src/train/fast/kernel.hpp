@@ -488,12 +488,11 @@ struct GroupKernel {
   ///   ∂out/∂u = Σ_i b_i e_i,  ∂out/∂M = (Σ_i a_i e_i) e_qᵀ,
   ///   ∂out/∂e_i = b_i u + a_i q̃ (i < N: left implicit, see backward_below_readout),
   ///   ∂out/∂e_q = Mᵀ Σ_i a_i e_i + [slot D−1].
-  void last_backward(V g, const V* qt, V* dq) const {
+  void last_backward(V g, V* dq) const {
     const int D = width();
     const int l = K - 1;
     const V* El = E_of(l);
     const V* Ml = M_of(l);
-    const V* u = U_of(l) + (D - 1) * D;
     const V* eq = El + N * D;
     V* dUl = dU_of(l) + (D - 1) * D;
     V* su = su_store;
@@ -539,7 +538,7 @@ struct GroupKernel {
     // L = ½ r², ŷ = −out  ⇒  ∂L/∂out = −r
     const V g = -r;
     V dq[kMaxWidth];
-    last_backward(g, qt, K > 1 ? dq : nullptr);
+    last_backward(g, K > 1 ? dq : nullptr);
     if (K == 1) return r;
     V* d_out = dE_next;
     V* d_in = dE_cur;
