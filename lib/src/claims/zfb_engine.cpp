@@ -48,23 +48,22 @@ struct Check {
   bool ok;
 };
 EngineResult exact_row(std::string sizes, const std::vector<Check>& checks) {
-  EngineResult r{Engine::gaussian_moments, std::move(sizes), Status::held, {}, 0};
   int held = 0;
   std::string failing;
   for (const auto& c : checks) {
     held += c.ok ? 1 : 0;
     if (!c.ok && failing.empty()) failing = c.what;
   }
-  r.detail = fmt::format("{}/{} exact statements hold (moment engine = closed form", held, checks.size());
-  r.detail += ", controls refuted)";
-  if (checks.empty()) {  // no statement checked is no evidence: never "held"
-    r.status = Status::error;
-    r.detail = "no exact statement was checked";
-  } else if (held != int(checks.size())) {
-    r.status = Status::failed;
-    r.detail += "; FAILS: " + failing;
-  }
-  return r;
+  // The status comes from the checks alone: none checked is no evidence (an error, never held).
+  const Status status = checks.empty()                     ? Status::error
+                        : held == int(checks.size())       ? Status::held
+                                                           : Status::failed;
+  std::string detail =
+      checks.empty() ? std::string("no exact statement was checked")
+                     : fmt::format("{}/{} exact statements hold (moment engine = closed form, controls refuted)",
+                                   held, checks.size());
+  if (status == Status::failed) detail += "; FAILS: " + failing;
+  return EngineResult{Engine::gaussian_moments, std::move(sizes), status, std::move(detail), 0};
 }
 
 // A Monte-Carlo row: held when |mc − exact| ≤ 3 s.e.; `controls` must be outside 3 s.e.

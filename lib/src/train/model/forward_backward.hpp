@@ -112,6 +112,18 @@ template <class T, class Slots>
 void backprop_layers(const ModelConfig& c, const ParamStore<T>& S, const std::vector<Slots>& layers,
                      ModelWorkspace<T>& ws, int last, std::vector<T>& grad) {
   const T lambda = static_cast<T>(c.damping);
+  // A residual branch's gradient ws.d_tmp2 (w.r.t. its input after the optional pre-LayerNorm)
+  // joins ws.d_state, through that LayerNorm's backward when the layer has one.
+  const auto add_through_layernorm = [&](int gamma, int beta, const auto& cache) {
+    if (gamma < 0) {
+      ws.d_state += ws.d_tmp2;
+      return;
+    }
+    const LayerNormWeights<T> lw{cmap(S, gamma), cmap(S, beta)};
+    LayerNormGrads<T> lg{gmap(S, grad, gamma), gmap(S, grad, beta)};
+    layernorm_backward(lw, cache, ws.d_tmp2, lg, ws.d_tmp);
+    ws.d_state += ws.d_tmp;
+  };
   for (int l = last; l >= 0; --l) {
     const auto ul = static_cast<std::size_t>(l);
     const Slots& sl = layers[ul];
@@ -123,14 +135,7 @@ void backprop_layers(const ModelConfig& c, const ParamStore<T>& S, const std::ve
                      gmap(S, grad, sl.mlp_b2)};
       ws.d_tmp = lambda * ws.d_state;
       mlp_backward(mw, ws.mlp[ul], ws.d_tmp, mg, ws.d_tmp2);
-      if (sl.ln2_gamma >= 0) {
-        const LayerNormWeights<T> lw{cmap(S, sl.ln2_gamma), cmap(S, sl.ln2_beta)};
-        LayerNormGrads<T> lg{gmap(S, grad, sl.ln2_gamma), gmap(S, grad, sl.ln2_beta)};
-        layernorm_backward(lw, ws.ln2[ul], ws.d_tmp2, lg, ws.d_tmp);
-        ws.d_state += ws.d_tmp;
-      } else {
-        ws.d_state += ws.d_tmp2;
-      }
+      add_through_layernorm(sl.ln2_gamma, sl.ln2_beta, ws.ln2[ul]);
     }
     // state = h + λ·Attn(LN1(h) or h).
     const AttentionWeights<T> aw{cmap(S, sl.W_Q), cmap(S, sl.W_K), cmap(S, sl.W_V), cmap(S, sl.P),
@@ -142,14 +147,7 @@ void backprop_layers(const ModelConfig& c, const ParamStore<T>& S, const std::ve
       momentum_attention_backward(aw, ws.attn[ul], ws.momentum[ul], ws.d_tmp, ag, ws.d_tmp2);
     else
       attention_backward(aw, ws.attn[ul], ws.d_tmp, ag, ws.d_tmp2);
-    if (sl.ln1_gamma >= 0) {
-      const LayerNormWeights<T> lw{cmap(S, sl.ln1_gamma), cmap(S, sl.ln1_beta)};
-      LayerNormGrads<T> lg{gmap(S, grad, sl.ln1_gamma), gmap(S, grad, sl.ln1_beta)};
-      layernorm_backward(lw, ws.ln1[ul], ws.d_tmp2, lg, ws.d_tmp);
-      ws.d_state += ws.d_tmp;
-    } else {
-      ws.d_state += ws.d_tmp2;
-    }
+    add_through_layernorm(sl.ln1_gamma, sl.ln1_beta, ws.ln1[ul]);
   }
 }
 
