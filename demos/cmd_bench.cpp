@@ -79,6 +79,11 @@ struct Measurement {
   // step spent generating data, the rest is forward/backward, reduction and Adam.
   std::vector<double> generation_ms;
   double generation_median = 0;
+  // Of generation, the generator's words alone (FastLsaObjective::stream_words_only: ARS-7,
+  // no conversion to numbers), per repetition; the rest of generation is the conversions,
+  // Box–Muller and the labels.
+  std::vector<double> words_ms;
+  double words_median = 0;
   double generation_share() const { return median > 0 ? generation_median / median : 0; }
   double final_loss = 0;
   bool met() const { return config.target_ms <= 0 || median <= config.target_ms; }
@@ -156,8 +161,15 @@ Measurement measure(const BenchConfig& bc, const BenchArgs& a) {
     const auto t1 = std::chrono::steady_clock::now();
     m.generation_ms.push_back(1e3 * std::chrono::duration<double>(t1 - t0).count() / m.steps);
   }
+  for (int r = 0; r < m.repeats; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < m.steps; ++i) sink += trainer.objective().stream_words_only(i);
+    const auto t1 = std::chrono::steady_clock::now();
+    m.words_ms.push_back(1e3 * std::chrono::duration<double>(t1 - t0).count() / m.steps);
+  }
   if (!(sink == sink)) throw std::runtime_error("bench: generated tasks are not finite");
   m.generation_median = median_of(m.generation_ms);
+  m.words_median = median_of(m.words_ms);
   m.median = median_of(m.ms_per_step);
   m.min = *std::min_element(m.ms_per_step.begin(), m.ms_per_step.end());
   m.max = *std::max_element(m.ms_per_step.begin(), m.ms_per_step.end());
@@ -197,21 +209,23 @@ void run_bench(const BenchArgs& a) {
   }
   const std::string load_after = load_average();
 
-  fmt::print("\n{:<20} {:>8} {:>10} {:>10} {:>10} {:>9} {:>8} {:>7} {:>9} {:>9}  {}\n",
+  fmt::print("\n{:<20} {:>8} {:>10} {:>10} {:>10} {:>9} {:>8} {:>7} {:>8} {:>9} {:>9}  {}\n",
              "configuration", "threads", "median ms", "min ms", "max ms", "cpu/wall", "gen ms",
-             "gen %", "fwd/bwd %", "target", "status");
+             "gen %", "words ms", "fwd/bwd %", "target", "status");
   bool all_met = true;
   for (const auto& m : results) {
     const std::string target = m.config.target_ms > 0 ? fmt::format("{:.2f}", m.config.target_ms) : "-";
     const char* status = m.config.target_ms <= 0 ? "(no target)" : (m.met() ? "met" : "MISSED");
     all_met = all_met && m.met();
-    fmt::print("{:<20} {:>8} {:>10.4f} {:>10.4f} {:>10.4f} {:>9.2f} {:>8.4f} {:>7.1f} {:>9.1f} {:>9}  {}\n",
+    fmt::print("{:<20} {:>8} {:>10.4f} {:>10.4f} {:>10.4f} {:>9.2f} {:>8.4f} {:>7.1f} {:>8.4f} {:>9.1f} {:>9}  {}\n",
                m.config.name, m.threads, m.median, m.min, m.max, median_of(m.cpu_per_wall),
-               m.generation_median, 100 * m.generation_share(), 100 * (1 - m.generation_share()),
-               target, status);
+               m.generation_median, 100 * m.generation_share(), m.words_median,
+               100 * (1 - m.generation_share()), target, status);
   }
   fmt::print("gen ms: the same steps' task generation alone (same threads and chunks); gen %: its "
-             "share of the step; fwd/bwd %: the rest (forward, backward, reduction, Adam)\n");
+             "share of the step; words ms: of generation, the generator's words alone (ARS-7, not "
+             "converted to numbers); fwd/bwd %: the rest of the step (forward, backward, "
+             "reduction, Adam)\n");
   fmt::print("load average after: {}  (the machine is shared: a cpu/wall well below the thread "
              "count means the cores were not ours alone)\n",
              load_after);
@@ -247,6 +261,8 @@ void run_bench(const BenchArgs& a) {
       r["generation_ms_per_step"] = m.generation_ms;
       r["generation_median_ms"] = m.generation_median;
       r["generation_share"] = m.generation_share();
+      r["stream_words_ms_per_step"] = m.words_ms;
+      r["stream_words_median_ms"] = m.words_median;
       r["final_train_loss"] = m.final_loss;
       if (m.config.target_ms > 0) {
         r["target_ms"] = m.config.target_ms;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <utility>
 #include <vector>
 
 using namespace icgd::train;
@@ -146,7 +147,6 @@ void check_backends_give_the_same_tasks() {
   const int d = 10, D = d + 1, N = 10;
   std::vector<V> ref_stage(static_cast<std::size_t>(kHalves * (N + 1) * D)), stage(ref_stage.size());
   std::vector<V> ref_w(static_cast<std::size_t>(kHalves * d)), w(ref_w.size());
-  std::vector<V> scratch(static_cast<std::size_t>(generate_scratch_size(D, N)));
   V ref_targets[2], targets[2];
   const TaskStream portable(99, 12, ArsBackend::portable);
   int compared = 0;
@@ -158,8 +158,8 @@ void check_backends_give_the_same_tasks() {
       V* w_ref[2] = {ref_w.data(), ref_w.data() + (kHalves - 1) * d};
       V* E[2] = {stage.data(), stage.data() + (kHalves - 1) * (N + 1) * D};
       V* wo[2] = {w.data(), w.data() + (kHalves - 1) * d};
-      generate_group<T>(portable, first, D, N, T(0.5), T(1), E_ref, ref_targets, w_ref, scratch.data());
-      generate_group<T>(hw, first, D, N, T(0.5), T(1), E, targets, wo, scratch.data());
+      generate_group<T>(portable, first, D, N, T(0.5), T(1), E_ref, ref_targets, w_ref);
+      generate_group<T>(hw, first, D, N, T(0.5), T(1), E, targets, wo);
       for (std::size_t i = 0; i < stage.size(); ++i)
         for (int l = 0; l < Lanes<T>::width; ++l) CHECK(stage[i][l] == ref_stage[i][l]);
       for (std::size_t i = 0; i < w.size(); ++i)
@@ -215,4 +215,25 @@ TEST_CASE("the Gram matrix from its upper triangle is bit-identical to the full 
   check_gram_bits<0>(11, 10);
   check_gram_bits<0>(4, 5);
   check_gram_bits<0>(1, 1);
+}
+
+TEST_CASE("the words-only draw that icgd bench times takes exactly the words generate_group uses") {
+  // draw_group_words returns the XOR of the words of 8 tasks, lane by lane; each must be the
+  // XOR of that task's input words (three per four inputs, rounded up to whole triples) and its
+  // Box–Muller words, by the scalar definition of the stream. N = 30 spills the inputs over two
+  // stream calls (kGenerateChunkTriples), d = 9 leaves half a Box–Muller pair unused.
+  const TaskStream stream(7, 3);
+  for (const auto& [D, N] : {std::pair{11, 10}, std::pair{11, 30}, std::pair{10, 4}}) {
+    const int d = D - 1;
+    const U32x8 all = draw_group_words(stream, 16, D, N);
+    const int input_words = 3 * (((N + 1) * d + 3) / 4), weight_words = 2 * ((d + 1) / 2);
+    for (std::uint32_t lane = 0; lane < 8; ++lane) {
+      std::uint32_t expected = 0;
+      for (int i = 0; i < input_words; ++i)
+        expected ^= stream.word(16 + lane, kDomainInputs, static_cast<std::uint32_t>(i));
+      for (int i = 0; i < weight_words; ++i)
+        expected ^= stream.word(16 + lane, kDomainWeights, static_cast<std::uint32_t>(i));
+      CHECK(all[lane] == expected);
+    }
+  }
 }

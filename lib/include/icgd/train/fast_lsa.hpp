@@ -131,6 +131,11 @@ class FastLsaObjective {
   /// the share of a step spent generating data.
   double generate_only(std::int64_t step);
 
+  /// Draws only the generator's words of those tasks (ARS-7, the same calls and counts as
+  /// generate_only), none converted to numbers: `icgd bench` reports it as the generator's
+  /// own share of generation. Returns a value that depends on every word.
+  double stream_words_only(std::int64_t step);
+
   /// The same on explicit tasks, using this object's threads.
   double loss_and_grad(const TaskBatch& tasks, const ParamStore<T>& params, std::vector<T>* grad);
 

@@ -51,11 +51,14 @@ double loss_pass(Engine& engine, const FastLsaConfig& c, const ParamStore<T>& pa
 
 /// Generates the `count` tasks of `stream` exactly as loss_pass does (same chunks, threads and
 /// code) and discards them; returns a sum over them. For timing a step's generation share.
+/// With `words_only`, only the generator's words of those tasks are drawn (draw_group_words),
+/// none converted: the generator's own share.
 template <class T>
-double generate_pass(Engine& engine, const FastLsaConfig& c, long count, const TaskStream& stream);
+double generate_pass(Engine& engine, const FastLsaConfig& c, long count, const TaskStream& stream,
+                     bool words_only = false);
 
-extern template double generate_pass<float>(Engine&, const FastLsaConfig&, long, const TaskStream&);
-extern template double generate_pass<double>(Engine&, const FastLsaConfig&, long, const TaskStream&);
+extern template double generate_pass<float>(Engine&, const FastLsaConfig&, long, const TaskStream&, bool);
+extern template double generate_pass<double>(Engine&, const FastLsaConfig&, long, const TaskStream&, bool);
 extern template void check_layout<float>(const FastLsaConfig&, const ParamStore<float>&);
 extern template void check_layout<double>(const FastLsaConfig&, const ParamStore<double>&);
 extern template double loss_pass<float>(Engine&, const FastLsaConfig&, const ParamStore<float>&,

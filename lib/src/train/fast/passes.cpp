@@ -113,8 +113,9 @@ void chain_rule(const FastLsaConfig& c, const ParamStore<T>& params, const std::
   }
 }
 
-/// What one parallel pass computes (generate: the tasks only, for timing).
-enum class Mode { train, predict, generate };
+/// What one parallel pass computes (generate: the tasks only; stream_words: the generator's
+/// words of those tasks only, unconverted; both for timing).
+enum class Mode { train, predict, generate, stream_words };
 
 template <class T>
 struct Job {
@@ -156,8 +157,7 @@ void run_chunk(void* ctx, int t, long chunk) {
   kernel.U = job.U;
   // Scratch layout: kernel scratch | staged E0 per half | accumulators dM, dU.
   const long kernel_size = GroupKernel<T, kD>::scratch_size(D, N, K);
-  const long total = kernel_size + kHalves * tokens + 2 * sets * DD +
-                     generate_scratch_size(D, N) + 2L * kFlushGroups * D;
+  const long total = kernel_size + kHalves * tokens + 2 * sets * DD + 2L * kFlushGroups * D;
   auto& buffer = job.engine->scratch[static_cast<std::size_t>(t)];
   buffer.resize(static_cast<std::size_t>(total) * sizeof(V));
   V* base = buffer.template as<V>();
@@ -165,8 +165,7 @@ void run_chunk(void* ctx, int t, long chunk) {
   V* stage[2] = {base + kernel_size, base + kernel_size + (kHalves - 1) * tokens};
   kernel.dM = base + kernel_size + kHalves * tokens;
   kernel.dU = kernel.dM + sets * DD;
-  V* gen_scratch = kernel.dU + sets * DD;
-  V* su_all = gen_scratch + generate_scratch_size(D, N);
+  V* su_all = kernel.dU + sets * DD;
   V* eq_all = su_all + kFlushGroups * D;
   int groups = 0;
 
@@ -184,10 +183,17 @@ void run_chunk(void* ctx, int t, long chunk) {
     }
     V loss{};
     const long chunk_begin = job.chunk_starts[chunk], chunk_end = job.chunk_starts[chunk + 1];
+    if (job.mode == Mode::stream_words) {
+      U32x8 all{};
+      for (long first = chunk_begin; first < chunk_end; first += 8)
+        all ^= draw_group_words(*job.stream, static_cast<std::uint32_t>(first), D, N);
+      job.partials[chunk * job.partial_stride] = static_cast<double>(all[0] ^ all[7]);
+      return;
+    }
     for (long first = chunk_begin; first < chunk_end; first += 8) {
       if (job.stream != nullptr) {
         generate_group<T>(*job.stream, static_cast<std::uint32_t>(first), D, N, half_width,
-                                weight_scale, stage, targets, nullptr, gen_scratch);
+                          weight_scale, stage, targets, nullptr);
       } else {
         for (int h = 0; h < kHalves; ++h)
           load_group<T, kD>(job.x, job.y, first + h * Lanes<T>::width, job.count,
@@ -341,11 +347,12 @@ std::vector<T> predict_pass(Engine& engine, const FastLsaConfig& c, const ParamS
 }  // namespace
 
 template <class T>
-double generate_pass(Engine& engine, const FastLsaConfig& c, long count, const TaskStream& stream) {
+double generate_pass(Engine& engine, const FastLsaConfig& c, long count, const TaskStream& stream,
+                     bool words_only) {
   Job<T> job;
   job.config = &c;
   job.engine = &engine;
-  job.mode = Mode::generate;
+  job.mode = words_only ? Mode::stream_words : Mode::generate;
   job.want_grad = false;
   job.count = count;
   job.stream = &stream;
@@ -363,8 +370,8 @@ double generate_pass(Engine& engine, const FastLsaConfig& c, long count, const T
   for (long ch = 0; ch < chunks; ++ch) sum += engine.partials[static_cast<std::size_t>(ch)];
   return sum;
 }
-template double generate_pass<float>(Engine&, const FastLsaConfig&, long, const TaskStream&);
-template double generate_pass<double>(Engine&, const FastLsaConfig&, long, const TaskStream&);
+template double generate_pass<float>(Engine&, const FastLsaConfig&, long, const TaskStream&, bool);
+template double generate_pass<double>(Engine&, const FastLsaConfig&, long, const TaskStream&, bool);
 
 }  // namespace fast
 
@@ -393,7 +400,6 @@ TaskBatch fast_generate_tasks(const FastLsaConfig& c, std::uint64_t step, int co
   const fast::TaskStream stream(c.seed, step);
   std::vector<V> stage(static_cast<std::size_t>(kHalves * (N + 1) * D));
   std::vector<V> w(static_cast<std::size_t>(kHalves * d));
-  std::vector<V> gen_scratch(static_cast<std::size_t>(fast::generate_scratch_size(D, N)));
   V* E0[2] = {stage.data(), stage.data() + (kHalves - 1) * (N + 1) * D};
   V* w_out[2] = {w.data(), w.data() + (kHalves - 1) * d};
   V targets[2];
@@ -404,7 +410,7 @@ TaskBatch fast_generate_tasks(const FastLsaConfig& c, std::uint64_t step, int co
   for (long first = 0; first < count + skip; first += 8) {
     fast::generate_group<T>(stream, aligned + static_cast<std::uint32_t>(first), D, N,
                             static_cast<T>(c.input_half_width), static_cast<T>(c.weight_scale), E0,
-                            targets, w_out, gen_scratch.data());
+                            targets, w_out);
     for (int lane8 = 0; lane8 < 8; ++lane8) {
       const long b = first + lane8 - skip;
       if (b < 0 || b >= count) continue;

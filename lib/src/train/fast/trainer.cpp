@@ -35,6 +35,12 @@ double FastLsaObjective<T>::generate_only(std::int64_t step) {
 }
 
 template <class T>
+double FastLsaObjective<T>::stream_words_only(std::int64_t step) {
+  const fast::TaskStream stream(config_.seed, static_cast<std::uint64_t>(step));
+  return fast::generate_pass<T>(*engine_, config_, config_.batch_size, stream, true);
+}
+
+template <class T>
 double FastLsaObjective<T>::loss_and_grad(const TaskBatch& tasks, const ParamStore<T>& params,
                                           std::vector<T>* grad) {
   fast::check_tasks(config_, tasks);
