@@ -147,6 +147,7 @@ void check_backends_give_the_same_tasks() {
   const int d = 10, D = d + 1, N = 10;
   std::vector<V> ref_stage(static_cast<std::size_t>(kHalves * (N + 1) * D)), stage(ref_stage.size());
   std::vector<V> ref_w(static_cast<std::size_t>(kHalves * d)), w(ref_w.size());
+  std::vector<V> scratch(static_cast<std::size_t>(generate_scratch_size(D, N)));
   V ref_targets[2], targets[2];
   const TaskStream portable(99, 12, ArsBackend::portable);
   int compared = 0;
@@ -158,8 +159,8 @@ void check_backends_give_the_same_tasks() {
       V* w_ref[2] = {ref_w.data(), ref_w.data() + (kHalves - 1) * d};
       V* E[2] = {stage.data(), stage.data() + (kHalves - 1) * (N + 1) * D};
       V* wo[2] = {w.data(), w.data() + (kHalves - 1) * d};
-      generate_group<T>(portable, first, D, N, T(0.5), T(1), E_ref, ref_targets, w_ref);
-      generate_group<T>(hw, first, D, N, T(0.5), T(1), E, targets, wo);
+      generate_group<T>(portable, first, D, N, T(0.5), T(1), E_ref, ref_targets, w_ref, scratch.data());
+      generate_group<T>(hw, first, D, N, T(0.5), T(1), E, targets, wo, scratch.data());
       for (std::size_t i = 0; i < stage.size(); ++i)
         for (int l = 0; l < Lanes<T>::width; ++l) CHECK(stage[i][l] == ref_stage[i][l]);
       for (std::size_t i = 0; i < w.size(); ++i)

@@ -151,12 +151,18 @@ inline U32x8 draw_group_words(const TaskStream& stream, std::uint32_t first_task
 /// the compiler may contract a·b + c into a fused multiply-add in one place and not in the other
 /// and the "same" tasks would differ in the last bit (it did, with a compile-time width in one
 /// caller and a runtime width in the other).
+/// `xs` is scratch for generate_scratch_size(D, N) lane vectors.
+inline long generate_scratch_size(int D, int N) {
+  return 2 * (static_cast<long>(N + 1) * (D - 1) + 16);
+}
+
 template <class T>
 [[gnu::noinline]] void generate_group(const TaskStream& stream, std::uint32_t first_task,
                                       int D, int N, T half_width, T weight_scale,
                                       typename Lanes<T>::V* const* E0,
                                       typename Lanes<T>::V* targets,
-                                      typename Lanes<T>::V* const* w_out) {
+                                      typename Lanes<T>::V* const* w_out,
+                                      typename Lanes<T>::V* xs) {
   using V = typename Lanes<T>::V;
   constexpr int kHalves = sizeof(T) == 4 ? 1 : 2;
   const int d = D - 1;
@@ -164,12 +170,12 @@ template <class T>
 
   // Inputs x, in stream order i = j·d + c: words 3u, 3u+1, 3u+2 of domain kDomainInputs hold
   // x_{4u} .. x_{4u+3} (split_triple). Only the words the task uses are generated, up to
-  // kGenerateChunkTriples triples per call. Each number goes straight to its token slot (j, c),
-  // followed by a counter; the last triple's numbers past the task's (N+1)·d inputs are dropped.
+  // kGenerateChunkTriples triples per call. They go to the scratch xs (half h at
+  // xs + h·stride); the label loop below moves them to their token slots.
   U32x8 words[3 * kGenerateChunkTriples];
   const int x_words = (N + 1) * d;
+  const long stride = x_words + 16;
   const int triples = (x_words + 3) / 4;
-  int token = 0, slot = 0;
   for (int t0 = 0; t0 < triples; t0 += kGenerateChunkTriples) {
     const int n = triples - t0 < kGenerateChunkTriples ? triples - t0 : kGenerateChunkTriples;
     stream.words(first_task, kDomainInputs, static_cast<std::uint32_t>(3 * t0), 3 * n, words);
@@ -179,13 +185,8 @@ template <class T>
       split_triple(words[3 * t], words[3 * t + 1], words[3 * t + 2], k);
 #pragma GCC unroll 4
       for (int m = 0; m < 4; ++m) {
-        if (token > N) break;
         uniform_lanes<T>(k[m], half_width, lanes);
-        for (int h = 0; h < kHalves; ++h) E0[h][token * D + slot] = lanes[h];
-        if (++slot == d) {
-          slot = 0;
-          ++token;
-        }
+        for (int h = 0; h < kHalves; ++h) xs[h * stride + 4 * (t0 + t) + m] = lanes[h];
       }
     }
   }
@@ -220,22 +221,28 @@ template <class T>
   }
 
   // Labels y_j = Σ_c w_c x_jc, summed in c order (one rounding per multiply-add), four tokens
-  // at a time so that the four sums are independent chains. When N + 1 is not a multiple of
-  // four, the last block is the last four tokens, overlapping the block before it: a token
-  // done twice gets the same bits both times (its x slots are only read), and no token is left
-  // to a single serial chain (three of them took a third of the label time). The query's
-  // label is the target; its slot stays 0.
+  // at a time so that the four sums are independent chains; the tokens' x move from the
+  // scratch to their slots on the way. When N + 1 is not a multiple of four, the last block is
+  // the last four tokens, overlapping the block before it: a token done twice gets the same
+  // bits both times, and no token is left to a single serial chain (three of them took about
+  // a third of the label time). The query's label is the target; its slot stays 0.
   for (int h = 0; h < kHalves; ++h) {
     V* E = E0[h];
+    const V* x = xs + h * stride;
     const V* wh = w[h];
-    const auto four_labels = [&](int j) {
+    const auto four_tokens = [&](int j) {
       V y0{}, y1{}, y2{}, y3{};
-      const V *x0 = E + j * D, *x1 = x0 + D, *x2 = x1 + D, *x3 = x2 + D;
       for (int c = 0; c < d; ++c) {
-        y0 += wh[c] * x0[c];
-        y1 += wh[c] * x1[c];
-        y2 += wh[c] * x2[c];
-        y3 += wh[c] * x3[c];
+        const V x0 = x[j * d + c], x1 = x[(j + 1) * d + c], x2 = x[(j + 2) * d + c],
+                x3 = x[(j + 3) * d + c];
+        y0 += wh[c] * x0;
+        y1 += wh[c] * x1;
+        y2 += wh[c] * x2;
+        y3 += wh[c] * x3;
+        E[j * D + c] = x0;
+        E[(j + 1) * D + c] = x1;
+        E[(j + 2) * D + c] = x2;
+        E[(j + 3) * D + c] = x3;
       }
       E[j * D + d] = y0;
       E[(j + 1) * D + d] = y1;
@@ -243,13 +250,16 @@ template <class T>
       E[(j + 3) * D + d] = y3;
     };
     int j = 0;
-    for (; j + 4 <= N + 1; j += 4) four_labels(j);
+    for (; j + 4 <= N + 1; j += 4) four_tokens(j);
     if (j <= N && N + 1 >= 4) {
-      four_labels(N + 1 - 4);
+      four_tokens(N + 1 - 4);
     } else {
       for (; j <= N; ++j) {
         V y{};
-        for (int c = 0; c < d; ++c) y += wh[c] * E[j * D + c];
+        for (int c = 0; c < d; ++c) {
+          y += wh[c] * x[j * d + c];
+          E[j * D + c] = x[j * d + c];
+        }
         E[j * D + d] = y;
       }
     }

@@ -157,7 +157,8 @@ void run_chunk(void* ctx, int t, long chunk) {
   kernel.U = job.U;
   // Scratch layout: kernel scratch | staged E0 per half | accumulators dM, dU.
   const long kernel_size = GroupKernel<T, kD>::scratch_size(D, N, K);
-  const long total = kernel_size + kHalves * tokens + 2 * sets * DD + 2L * kFlushGroups * D;
+  const long total = kernel_size + kHalves * tokens + 2 * sets * DD +
+                     generate_scratch_size(D, N) + 2L * kFlushGroups * D;
   auto& buffer = job.engine->scratch[static_cast<std::size_t>(t)];
   buffer.resize(static_cast<std::size_t>(total) * sizeof(V));
   V* base = buffer.template as<V>();
@@ -165,7 +166,8 @@ void run_chunk(void* ctx, int t, long chunk) {
   V* stage[2] = {base + kernel_size, base + kernel_size + (kHalves - 1) * tokens};
   kernel.dM = base + kernel_size + kHalves * tokens;
   kernel.dU = kernel.dM + sets * DD;
-  V* su_all = kernel.dU + sets * DD;
+  V* gen_scratch = kernel.dU + sets * DD;
+  V* su_all = gen_scratch + generate_scratch_size(D, N);
   V* eq_all = su_all + kFlushGroups * D;
   int groups = 0;
 
@@ -193,7 +195,7 @@ void run_chunk(void* ctx, int t, long chunk) {
     for (long first = chunk_begin; first < chunk_end; first += 8) {
       if (job.stream != nullptr) {
         generate_group<T>(*job.stream, static_cast<std::uint32_t>(first), D, N, half_width,
-                          weight_scale, stage, targets, nullptr);
+                          weight_scale, stage, targets, nullptr, gen_scratch);
       } else {
         for (int h = 0; h < kHalves; ++h)
           load_group<T, kD>(job.x, job.y, first + h * Lanes<T>::width, job.count,
@@ -403,6 +405,7 @@ TaskBatch fast_generate_tasks(const FastLsaConfig& c, std::uint64_t step, int co
   V* E0[2] = {stage.data(), stage.data() + (kHalves - 1) * (N + 1) * D};
   V* w_out[2] = {w.data(), w.data() + (kHalves - 1) * d};
   V targets[2];
+  std::vector<V> gen_scratch(static_cast<std::size_t>(fast::generate_scratch_size(D, N)));
   // Groups start at multiples of 4 (stream.hpp): generate from first_task rounded down and
   // skip the `skip` tasks before it.
   const long skip = static_cast<long>(first_task & 3u);
@@ -410,7 +413,7 @@ TaskBatch fast_generate_tasks(const FastLsaConfig& c, std::uint64_t step, int co
   for (long first = 0; first < count + skip; first += 8) {
     fast::generate_group<T>(stream, aligned + static_cast<std::uint32_t>(first), D, N,
                             static_cast<T>(c.input_half_width), static_cast<T>(c.weight_scale), E0,
-                            targets, w_out);
+                            targets, w_out, gen_scratch.data());
     for (int lane8 = 0; lane8 < 8; ++lane8) {
       const long b = first + lane8 - skip;
       if (b < 0 || b >= count) continue;
