@@ -189,7 +189,9 @@ void run_chunk(void* ctx, int t, long chunk) {
       U32x8 all{};
       for (long first = chunk_begin; first < chunk_end; first += 8)
         all ^= draw_group_words(*job.stream, static_cast<std::uint32_t>(first), D, N);
-      job.partials[chunk * job.partial_stride] = static_cast<double>(all[0] ^ all[7]);
+      std::uint32_t folded = 0;
+      for (int lane = 0; lane < 8; ++lane) folded ^= all[lane];
+      job.partials[chunk * job.partial_stride] = static_cast<double>(folded);
       return;
     }
     for (long first = chunk_begin; first < chunk_end; first += 8) {
