@@ -118,25 +118,46 @@ inline void context_gram(int D, int N, const V* E, V* S) {
 // = the 8 lanes of the stream's words = 1 float lane group or 2 double lane groups ("halves").
 // ---------------------------------------------------------------------------------------------
 
-/// Triples of input words generate_group draws per stream call (3 KB of words, in L1).
+/// Triples of input words drawn per stream call (3 KB of words, in L1).
 inline constexpr int kGenerateChunkTriples = 32;
 
-/// Stream words generate_group draws for tasks first_task .. first_task + 7, drawn by the same
-/// calls with the same counts, and not converted: the generator's own share of generation,
-/// which `icgd bench` reports (FastLsaObjective::stream_words_only). Returns their XOR, a value
-/// that depends on every word, so that none of the work can be dropped.
-inline U32x8 draw_group_words(const TaskStream& stream, std::uint32_t first_task, int D, int N) {
+/// Draws the input words of tasks first_task .. first_task + 7 (words 3u, 3u+1, 3u+2 of domain
+/// kDomainInputs hold inputs 4u .. 4u+3, split_triple), only as many triples as the (N+1)·d
+/// inputs need, kGenerateChunkTriples per stream call: use(t0, n, words) gets triples
+/// t0 .. t0+n−1. Generation and the words-only pass both draw through here, so they draw the
+/// same words by the same calls.
+template <class Use>
+[[gnu::always_inline]] inline void draw_input_words(const TaskStream& stream,
+                                                    std::uint32_t first_task, int D, int N,
+                                                    Use&& use) {
   U32x8 words[3 * kGenerateChunkTriples];
-  U32x8 all{};
-  const int d = D - 1;
-  const int triples = ((N + 1) * d + 3) / 4;
+  const int triples = ((N + 1) * (D - 1) + 3) / 4;
   for (int t0 = 0; t0 < triples; t0 += kGenerateChunkTriples) {
     const int n = triples - t0 < kGenerateChunkTriples ? triples - t0 : kGenerateChunkTriples;
     stream.words(first_task, kDomainInputs, static_cast<std::uint32_t>(3 * t0), 3 * n, words);
-    for (int i = 0; i < 3 * n; ++i) all ^= words[i];
+    use(t0, n, words);
   }
-  const int pairs = (d + 1) / 2;
+}
+
+/// Draws the Box–Muller words of those tasks, pairs (2p, 2p+1) of domain kDomainWeights for the
+/// ⌈d/2⌉ pairs that d weights need, into `words`; returns the number of pairs.
+inline int draw_weight_words(const TaskStream& stream, std::uint32_t first_task, int D,
+                             U32x8* words) {
+  const int pairs = D / 2;  // ⌈d/2⌉ with d = D − 1
   stream.words(first_task, kDomainWeights, 0, 2 * pairs, words);
+  return pairs;
+}
+
+/// The stream words of generate_group, drawn and not converted: the generator's own share of
+/// generation, which `icgd bench` reports (FastLsaObjective::stream_words_only). Returns their
+/// XOR, a value that depends on every word, so that none of the work can be dropped.
+inline U32x8 draw_group_words(const TaskStream& stream, std::uint32_t first_task, int D, int N) {
+  U32x8 all{};
+  draw_input_words(stream, first_task, D, N, [&](int, int n, const U32x8* words) {
+    for (int i = 0; i < 3 * n; ++i) all ^= words[i];
+  });
+  U32x8 words[kMaxWidth];  // 2·⌈d/2⌉ ≤ D ≤ kMaxWidth
+  const int pairs = draw_weight_words(stream, first_task, D, words);
   for (int i = 0; i < 2 * pairs; ++i) all ^= words[i];
   return all;
 }
@@ -168,17 +189,10 @@ template <class T>
   const int d = D - 1;
   V lanes[2];
 
-  // Inputs x, in stream order i = j·d + c: words 3u, 3u+1, 3u+2 of domain kDomainInputs hold
-  // x_{4u} .. x_{4u+3} (split_triple). Only the words the task uses are generated, up to
-  // kGenerateChunkTriples triples per call. They go to the scratch xs (half h at
-  // xs + h·stride); the label loop below moves them to their token slots.
-  U32x8 words[3 * kGenerateChunkTriples];
-  const int x_words = (N + 1) * d;
-  const long stride = x_words + 16;
-  const int triples = (x_words + 3) / 4;
-  for (int t0 = 0; t0 < triples; t0 += kGenerateChunkTriples) {
-    const int n = triples - t0 < kGenerateChunkTriples ? triples - t0 : kGenerateChunkTriples;
-    stream.words(first_task, kDomainInputs, static_cast<std::uint32_t>(3 * t0), 3 * n, words);
+  // Inputs x, in stream order i = j·d + c (draw_input_words). They go to the scratch xs (half
+  // h at xs + h·stride); the label loop below moves them to their token slots.
+  const long stride = static_cast<long>(N + 1) * d + 16;
+  draw_input_words(stream, first_task, D, N, [&](int t0, int n, const U32x8* words) {
 #pragma GCC unroll 4
     for (int t = 0; t < n; ++t) {
       U32x8 k[4];
@@ -189,7 +203,7 @@ template <class T>
         for (int h = 0; h < kHalves; ++h) xs[h * stride + 4 * (t0 + t) + m] = lanes[h];
       }
     }
-  }
+  });
 
   // Weights w ~ N(0, I) by Box–Muller from words (2p, 2p+1) of domain kDomainWeights, in
   // float for both scalar types: u1 and u2 have 24 bits, so float's accuracy (< 4 ulp for log,
@@ -197,8 +211,8 @@ template <class T>
   // (before the scale) at a fraction of double's cost. Widened, then scaled in T.
   using F = Lanes<float>::V;
   F wf[kMaxWidth];
-  const int pairs = (d + 1) / 2;
-  stream.words(first_task, kDomainWeights, 0, 2 * pairs, words);
+  U32x8 words[kMaxWidth];  // 2·⌈d/2⌉ ≤ D ≤ kMaxWidth
+  const int pairs = draw_weight_words(stream, first_task, D, words);
   for (int pair = 0; pair < pairs; ++pair) {
     F u1, u2, z0, z1;
     to_lanes<float>(open_unit_numerator(words[2 * pair]), &u1);
